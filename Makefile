@@ -1,0 +1,44 @@
+# Set-up and everyday commands. `make serve` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+CONSTRAINTS := constraints.txt
+INDEX ?= var/index
+PORT ?= 5000
+
+.PHONY: install index serve test eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+index: $(STAMP)
+	$(BIN)/kb index --index $(INDEX)
+
+serve: $(STAMP)
+	@test -e $(INDEX)/current || $(BIN)/kb index --index $(INDEX)
+	$(BIN)/kb serve --index $(INDEX) --host 127.0.0.1 --port $(PORT)
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+eval: $(TEST_STAMP)
+	$(BIN)/python -m bench.evaluate
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var build *.egg-info test-artifacts

@@ -1,0 +1,1 @@
+"""Turns source files into passages, and passages into a Whoosh index."""

@@ -1,0 +1,46 @@
+"""Loaders: one per source format, all producing a LoadedDocument of blocks and sections."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexer.catalogue import build_meta
+from indexer.loaders.frontmatter import split_front_matter
+from indexer.loaders.html import load_html
+from indexer.loaders.markdown import load_markdown_body
+from indexer.loaders.pdftext import load_pdf_text
+from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_source, sniff_format
+from indexer.loaders.structure import StructureBuilder
+from kb.errors import DocumentError
+from kb.models import LoadedDocument
+
+__all__ = ["SUPPORTED_SUFFIXES", "load_document"]
+
+
+def load_document(path: Path, entry: dict[str, Any] | None = None, max_bytes: int = MAX_FILE_BYTES) -> LoadedDocument:
+    """Load one file into blocks; raises DocumentError when nothing can be indexed."""
+    source = read_source(path, max_bytes)
+    warnings = list(source.warnings)
+    fmt = sniff_format(source)
+    language = str((entry or {}).get("language") or "fr")
+    builder = StructureBuilder()
+    front: dict[str, str] = {}
+    extracted_title: str | None = None
+    try:
+        if fmt == "markdown":
+            fm = split_front_matter(source.text, str(path))
+            warnings.extend(fm.warnings)
+            front = fm.fields
+            language = str((entry or {}).get("language") or front.get("language") or front.get("lang") or language)
+            load_markdown_body(fm.body, builder, language, fm.body_line - 1)
+        elif fmt == "html":
+            extracted_title = load_html(source.text, builder, language)
+        else:
+            extracted_title = load_pdf_text(source.text, builder, language)
+    except RecursionError as exc:
+        raise DocumentError(str(path), "document is nested too deeply to parse") from exc
+    if not builder.blocks:
+        raise DocumentError(str(path), "no text found in the document")
+    meta = build_meta(path, entry, front, extracted_title)
+    return LoadedDocument(meta, builder.blocks, builder.sections, warnings)

@@ -1,0 +1,53 @@
+"""Plain text and links out of HTML fragments: code, comments and styles never get through."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag
+
+from kb.models import Link
+
+DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "code", "pre", "sup")
+_SPACES = re.compile(r"\s+")
+# Svelte/JS template expressions such as {lang} or {#if x}.
+_TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
+
+
+def parse_fragment(html: str) -> BeautifulSoup:
+    """Parse HTML with the standard library parser; markup-like text is not a warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(html, "html.parser")
+    strip_code(soup)
+    return soup
+
+
+def strip_code(soup: BeautifulSoup | Tag) -> None:
+    """Remove scripts, styles, code and comments in place."""
+    for tag in soup.find_all(DROPPED_TAGS):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+
+
+def clean_url(url: str, language: str) -> str | None:
+    """A usable link target: Svelte's {lang} filled in, empty or '#' targets rejected."""
+    url = (url or "").strip().replace("{lang}", language)
+    if not url or url == "#" or _TEMPLATE_EXPR.search(url) or url.lower().startswith("javascript:"):
+        return None
+    return url
+
+
+def text_and_links(node: Tag | BeautifulSoup, language: str) -> tuple[str, list[Link]]:
+    """Visible text of a node (whitespace collapsed) and its links."""
+    links: list[Link] = []
+    for a in node.find_all("a"):
+        url = clean_url(str(a.get("href") or ""), language)
+        label = _SPACES.sub(" ", a.get_text(" ")).strip()
+        if url and label:
+            links.append(Link(label, url))
+    text = _SPACES.sub(" ", node.get_text(" ")).strip()
+    text = re.sub(r"\s+([,.)])", r"\1", text)
+    return _TEMPLATE_EXPR.sub("", text).strip(), links

@@ -1,0 +1,65 @@
+"""The French analysis chain, shared by indexing and querying (Tokenizer | Filter | ...)."""
+
+from __future__ import annotations
+
+from whoosh.analysis import Analyzer, StemFilter
+
+from kb.analysis.filters import (
+    AccentFoldFilter,
+    AcronymFilter,
+    CompoundFilter,
+    ElisionFilter,
+    FrenchStopFilter,
+    LowercaseFilter,
+)
+from kb.analysis.nlp import LEMMAS, get_nlp
+from kb.analysis.normalize import fold_accents, normalize_text
+from kb.analysis.tokenizers import WORD_PATTERN, LemmaTokenizer, NormalizingRegexTokenizer
+
+__all__ = [
+    "LEMMAS",
+    "analyze",
+    "fold_accents",
+    "get_nlp",
+    "lemma_analyzer",
+    "normalize_text",
+    "stem_analyzer",
+    "word_analyzer",
+]
+
+
+def lemma_analyzer() -> Analyzer:
+    """spaCy lemmas: 'manifestez' and 'manifester' meet; the main text field."""
+    return (
+        LemmaTokenizer()
+        | ElisionFilter()
+        | AcronymFilter()
+        | CompoundFilter()
+        | LowercaseFilter()
+        | FrenchStopFilter()
+        | AccentFoldFilter()
+    )
+
+
+def stem_analyzer() -> Analyzer:
+    """Snowball stems: catches what lemmas miss (surveillance / surveiller)."""
+    return (
+        NormalizingRegexTokenizer(WORD_PATTERN)
+        | ElisionFilter()
+        | AcronymFilter()
+        | CompoundFilter()
+        | LowercaseFilter()
+        | FrenchStopFilter()
+        | StemFilter(lang="french", cachesize=50_000)
+        | AccentFoldFilter()
+    )
+
+
+def word_analyzer() -> Analyzer:
+    """Unstemmed lowercase words: the vocabulary for 'did you mean' suggestions."""
+    return NormalizingRegexTokenizer(WORD_PATTERN) | ElisionFilter() | CompoundFilter() | LowercaseFilter()
+
+
+def analyze(analyzer: Analyzer, text: str) -> list[str]:
+    """Token texts of `text` through `analyzer` (tests and query building use it)."""
+    return [t.text for t in analyzer(text)]

@@ -1,0 +1,24 @@
+"""Where the corpus and the index live, overridable by environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_INDEX = Path("var/index")
+DEFAULT_CORPUS = Path("corpus")
+
+
+def index_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The index directory: explicit argument, else $KB_INDEX, else ./var/index."""
+    return Path(explicit or os.environ.get("KB_INDEX") or DEFAULT_INDEX)
+
+
+def corpus_dirs(explicit: list[str] | tuple[str, ...] | None = None) -> list[Path]:
+    """Corpus paths: explicit arguments, else $KB_CORPUS (os.pathsep-separated), else ./corpus."""
+    if explicit:
+        return [Path(p) for p in explicit]
+    env = os.environ.get("KB_CORPUS")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [DEFAULT_CORPUS]

@@ -1,0 +1,45 @@
+"""Typed errors of the knowledge base, each carrying a message a user can act on."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base error: `message` says what went wrong, `hint` what to do about it."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class DocumentError(KBError):
+    """A source file cannot be loaded; names the file and, where known, the line."""
+
+    def __init__(self, path: str, message: str, line: int | None = None, hint: str | None = None) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}", hint)
+        self.path = path
+        self.line = line
+
+
+class IndexMissingError(KBError):
+    """No index has been built at the expected place."""
+
+
+class IndexLockedError(KBError):
+    """Another build holds the index lock."""
+
+
+class NotFoundError(KBError):
+    """A passage, document or category id does not exist."""
+
+
+class InvalidParameterError(KBError):
+    """A search parameter is out of range or malformed; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter

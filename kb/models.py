@@ -1,0 +1,99 @@
+"""Domain objects: documents, their structural blocks, and quotable passages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink kept from the source: its visible text and absolute-or-relative URL."""
+
+    text: str
+    url: str
+
+
+@dataclass
+class Block:
+    """One structural unit of a loaded document (paragraph, list item, table, contact)."""
+
+    kind: str
+    text: str
+    section: tuple[str, ...]
+    links: list[Link] = field(default_factory=list)
+    line: int = 0
+    anchor: str = ""
+
+
+@dataclass
+class Section:
+    """A heading of a document with its anchor, for the reader's table of contents."""
+
+    anchor: str
+    title: str
+    level: int
+
+
+@dataclass
+class DocumentMeta:
+    """What a journalist needs to cite a document; unknown fields stay None."""
+
+    id: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    kind: str | None = None
+    language: str = "fr"
+    licence: str | None = None
+    url: str | None = None
+    base_url: str | None = None
+    description: str | None = None
+    source_file: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class LoadedDocument:
+    """A parsed source file: metadata, blocks in reading order, sections, warnings."""
+
+    meta: DocumentMeta
+    blocks: list[Block]
+    sections: list[Section] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Passage:
+    """What a user quotes: a paragraph or list item with its breadcrumb and links."""
+
+    id: str
+    doc_id: str
+    section: tuple[str, ...]
+    anchor: str
+    text: str
+    position: int
+    links: list[Link] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    explanation: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["section"] = list(self.section)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+        return cls(
+            id=data["id"],
+            doc_id=data["doc_id"],
+            section=tuple(data["section"]),
+            anchor=data["anchor"],
+            text=data["text"],
+            position=data["position"],
+            links=[Link(**link) for link in data.get("links", [])],
+            categories=list(data.get("categories", [])),
+            explanation=list(data.get("explanation", [])),
+        )

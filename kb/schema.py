@@ -1,0 +1,33 @@
+"""The Whoosh schema: analysed text fields (lemmas and stems), filters, stored display data."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from kb.analysis import lemma_analyzer, stem_analyzer, word_analyzer
+
+# Bumped whenever the schema or the analysis chain changes: forces a full rebuild.
+SCHEMA_VERSION = 1
+
+LEMMA_FIELDS = ("text", "heading", "title")
+STEM_FIELDS = ("text_stem", "heading_stem", "title_stem")
+
+
+def build_schema() -> Schema:
+    """One schema for building and searching, so both sides analyse text the same way."""
+    lemma, stem = lemma_analyzer(), stem_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        doc_id=ID(stored=True, sortable=True),
+        position=NUMERIC(stored=True, sortable=True),
+        text=TEXT(analyzer=lemma, phrase=True),
+        heading=TEXT(analyzer=lemma, phrase=False),
+        title=TEXT(analyzer=lemma, phrase=False),
+        text_stem=TEXT(analyzer=stem, phrase=False),
+        heading_stem=TEXT(analyzer=stem, phrase=False),
+        title_stem=TEXT(analyzer=stem, phrase=False),
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
+        categories=KEYWORD(stored=True, commas=True, scorable=False),
+        category_set=ID(sortable=True),  # the same slugs as one column value, for fast facets
+        payload=STORED(),
+    )

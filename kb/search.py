@@ -1,0 +1,205 @@
+"""The search service: one function feeds the CLI, the HTML pages and the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import scoring
+from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Query, Term
+
+from kb.analysis import analyze, lemma_analyzer, stem_analyzer
+from kb.errors import InvalidParameterError
+from kb.facets import facet_counts
+from kb.query import ParsedQuery, Unit, parse_query
+from kb.ranking import DEFAULT_PARAMS, RankingParams
+from kb.results import passage_json
+from kb.snippets import make_snippet
+from kb.store import KnowledgeBase
+from kb.suggest import suggest
+from kb.taxonomy import load_taxonomy
+from kb.thesaurus import Expansion, default_thesaurus
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+_lemma = lemma_analyzer()
+_stem = stem_analyzer()
+
+
+@dataclass
+class SearchRequest:
+    """What a caller may ask: query text, filters (any of each), page."""
+
+    query: str = ""
+    categories: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    limit: int = 10
+    offset: int = 0
+    explain: bool = False
+    correct: bool = True  # search the suggestion when the literal query finds nothing
+
+
+def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
+    """Raise InvalidParameterError naming the parameter that is out of range or unknown."""
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
+    if not 0 <= request.offset <= MAX_OFFSET:
+        raise InvalidParameterError("offset", f"offset must be between 0 and {MAX_OFFSET} (got {request.offset})")
+    slugs = {c.slug for c in load_taxonomy()}
+    for slug in request.categories:
+        if slug not in slugs:
+            raise InvalidParameterError("category", f"unknown category '{slug}'; valid: {', '.join(sorted(slugs))}")
+    docs = kb.snapshot().documents
+    for doc in request.documents:
+        if doc not in docs:
+            raise InvalidParameterError("document", f"unknown document '{doc}'")
+
+
+@dataclass
+class CompiledQuery:
+    """The Whoosh query plus what snippets need to mark and what the JSON reports."""
+
+    query: Query
+    lemmas: set[str] = field(default_factory=set)
+    stems: set[str] = field(default_factory=set)
+    expansions: list[Expansion] = field(default_factory=list)
+
+
+def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
+    lemmas = analyze(_lemma, text)
+    stems = analyze(_stem, text)
+    boosts = p.field_boosts()
+    clauses: list[Query] = []
+    for name, weight in boosts.items():
+        if fields and name not in fields:
+            continue
+        for term in dict.fromkeys(stems if name.endswith("_stem") else lemmas):
+            clauses.append(Term(name, term, boost=weight * boost))
+    return (Or(clauses) if clauses else NullQuery), set(lemmas), set(stems)
+
+
+def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
+    if unit.phrase:
+        lemmas = analyze(_lemma, unit.text)
+        if len(lemmas) > 1:
+            return Phrase("text", lemmas, slop=1, boost=p.text * 2 * boost), set(lemmas), set(analyze(_stem, unit.text))
+    if unit.prefix:
+        prefix = analyze(_stem, unit.text)
+        if prefix:
+            reader = kb.searcher().reader()
+            terms = []
+            for term in reader.expand_prefix("text_stem", prefix[0]):
+                terms.append(term.decode() if isinstance(term, bytes) else term)
+                if len(terms) >= p.max_prefix_terms:
+                    break
+            q = Or([Term("text_stem", t, boost=p.text * boost) for t in terms]) if terms else NullQuery
+            return q, set(), set(terms)
+    return _word_query(unit.text, p, boost)
+
+
+def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS) -> CompiledQuery:
+    """Concepts (OR groups, thesaurus spans) combined with a coverage bonus and a phrase bonus."""
+    compiled = CompiledQuery(NullQuery)
+    groups = parsed.groups
+    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
+    expansions = default_thesaurus().expand(keys, [g[0].text for g in groups])
+    compiled.expansions = expansions
+    span_of = {e.start: e for e in expansions}
+    concepts: list[Query] = []
+    i = 0
+    while i < len(groups):
+        alternatives: list[Query] = []
+        exp = span_of.get(i)
+        end = exp.end if exp else i + 1
+        literal: list[Query] = []
+        for group in groups[i:end]:
+            options = []
+            for unit in group:
+                q, lemmas, stems = _unit_query(unit, p, kb)
+                compiled.lemmas |= lemmas
+                compiled.stems |= stems
+                options.append(q)
+            literal.append(Or(options) if len(options) > 1 else options[0])
+        alternatives.append(And(literal) if len(literal) > 1 and exp else (Or(literal) if len(literal) > 1 else literal[0]))
+        if exp:
+            for expression in exp.added:
+                q, lemmas, stems = _word_query(expression, p, p.thesaurus, fields=("text", "text_stem", "heading"))
+                words = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(analyze(_lemma, expression), analyze(_stem, expression))]
+                if len(words) > 1:
+                    q = And(words, boost=p.thesaurus)
+                compiled.lemmas |= lemmas
+                compiled.stems |= stems
+                alternatives.append(q)
+        concepts.append(Or(alternatives) if len(alternatives) > 1 else alternatives[0])
+        i = end
+    if not concepts:
+        return compiled
+    main: Query = Or(concepts, scale=p.coverage) if len(concepts) > 1 else concepts[0]
+    words = [analyze(_lemma, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
+    firsts = [w[0] for w in words if w]
+    if len(firsts) > 1 and p.phrase:
+        main = AndMaybe(main, Phrase("text", firsts, slop=p.phrase_slop, boost=p.phrase))
+    if parsed.excluded:
+        excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
+        main = AndNot(main, Or(excluded))
+    compiled.query = main
+    return compiled
+
+
+def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> dict[str, Any]:
+    """Ranked passages with snippets, facets, suggestion: the object of `kb search --json`."""
+    validate(request, kb)
+    parsed = parse_query(request.query)
+    response: dict[str, Any] = {
+        "query": request.query,
+        "total": 0,
+        "limit": request.limit,
+        "offset": request.offset,
+        "results": [],
+        "facets": {"category": {}, "document": {}},
+        "suggestion": None,
+        "expansions": [],
+        "corrected_query": None,
+        "notes": list(parsed.notes),
+    }
+    filtering = bool(request.categories or request.documents)
+    if parsed.empty and not filtering:
+        if request.query.strip():
+            response["notes"].append("La requête ne contient aucun mot cherchable.")
+        return response
+    compiled = compile_query(parsed, kb, params) if not parsed.empty else CompiledQuery(Every())
+    searcher = kb.searcher() if params is DEFAULT_PARAMS else kb.snapshot().index.searcher(weighting=scoring.BM25F(B=params.b, K1=params.k1))
+    suggestion = suggest(searcher, parsed) if not parsed.empty else None
+    response["suggestion"] = suggestion
+    hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
+    if total == 0 and suggestion and request.correct:
+        corrected = compile_query(parse_query(suggestion), kb, params)
+        hits, total, facets = _run(searcher, corrected.query, request, browse=False)
+        if total:
+            compiled = corrected
+            response["corrected_query"] = suggestion
+    response["total"] = total
+    response["facets"] = facets
+    response["expansions"] = [{"matched": e.matched, "entry": e.entry, "added": list(e.added)} for e in compiled.expansions]
+    documents = kb.snapshot().documents
+    for hit in hits:
+        payload = hit["payload"]
+        snippet = make_snippet(payload["text"], payload.get("spans", []), compiled.lemmas, compiled.stems)
+        score = float(hit.score) if hit.score is not None else 0.0
+        response["results"].append(passage_json(payload, documents.get(payload["doc_id"], {}), score, snippet, request.explain))
+    if searcher is not kb.searcher():
+        searcher.close()
+    return response
+
+
+def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
+    matched = set(searcher.docs_for_query(query))
+    facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+    if not allowed:
+        return [], 0, facets
+    window = request.offset + request.limit
+    if browse:
+        results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
+    else:
+        results = searcher.search(query, limit=window, filter=allowed)
+    return list(results)[request.offset : window], len(allowed), facets

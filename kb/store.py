@@ -1,0 +1,133 @@
+"""Read access to the current index: passages, documents, stats; follows atomic switches."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.index import Index
+from whoosh.query import Term
+from whoosh.searching import Searcher
+
+from kb.errors import IndexMissingError, NotFoundError
+from kb.layout import current_build, read_manifest
+from kb.models import Passage
+from kb.schema import build_schema
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One opened build: its Whoosh index and manifest, immutable once built."""
+
+    path: Path
+    index: Index
+    manifest: dict[str, Any]
+    documents: dict[str, dict[str, Any]]
+
+
+class KnowledgeBase:
+    """The search service's view of an index root; reopens when a new build is switched in."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._local = threading.local()
+
+    def snapshot(self) -> Snapshot:
+        """The current build, reopened if `current` now points elsewhere."""
+        build = current_build(self.root)
+        if build is None:
+            raise IndexMissingError(
+                f"no index found in {self.root}",
+                hint="build it with `kb index` (or `make index`), or point KB_INDEX at an existing index",
+            )
+        snap = self._snapshot
+        if snap is None or snap.path != build:
+            with self._lock:
+                snap = self._snapshot
+                if snap is None or snap.path != build:
+                    snap = self._open(build)
+                    self._snapshot = snap
+        return snap
+
+    @staticmethod
+    def _open(build: Path) -> Snapshot:
+        manifest = read_manifest(build)
+        ix = whoosh_index.open_dir(str(build), schema=build_schema())
+        documents = {
+            f["doc_id"]: f["document"] for f in manifest["files"].values() if f.get("doc_id") and f.get("document")
+        }
+        return Snapshot(build, ix, manifest, documents)
+
+    def searcher(self) -> Searcher:
+        """A searcher of the current build, one per thread, refreshed on a switch."""
+        snap = self.snapshot()
+        cached = getattr(self._local, "searcher", None)
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        searcher = snap.index.searcher()
+        self._local.searcher = (snap, searcher)
+        return searcher
+
+    # Documents -----------------------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Every indexed document's metadata, sorted by title."""
+        return sorted(self.snapshot().documents.values(), key=lambda d: d["title"].lower())
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        """One document's metadata and sections, or NotFoundError."""
+        doc = self.snapshot().documents.get(doc_id)
+        if doc is None:
+            raise NotFoundError(f"unknown document '{doc_id}'", hint="GET /api/documents lists the documents")
+        return doc
+
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """All passages of a document in reading order."""
+        self.document(doc_id)
+        s = self.searcher()
+        hits = s.search(Term("doc_id", doc_id), limit=None, sortedby="position")
+        return [Passage.from_dict(hit["payload"]) for hit in hits]
+
+    # Passages ------------------------------------------------------------------------------
+
+    def passage(self, passage_id: str) -> Passage:
+        """One passage by id, or NotFoundError."""
+        s = self.searcher()
+        docnum = s.document_number(id=passage_id)
+        if docnum is None:
+            raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'")
+        return Passage.from_dict(s.stored_fields(docnum)["payload"])
+
+    def all_passages(self) -> list[Passage]:
+        """Every passage, grouped by document in reading order (bulk export)."""
+        out: list[Passage] = []
+        for doc in sorted(self.snapshot().documents):
+            out.extend(self.document_passages(doc))
+        return out
+
+    def stats(self) -> dict[str, Any]:
+        """Passages per category and per document, plus totals."""
+        s = self.searcher()
+        per_category: Counter[str] = Counter()
+        per_document: Counter[str] = Counter()
+        for fields in s.all_stored_fields():
+            payload = fields["payload"]
+            per_document[payload["doc_id"]] += 1
+            per_category.update(payload.get("categories", []))
+        docs = self.snapshot().documents
+        return {
+            "documents": len(docs),
+            "passages": sum(per_document.values()),
+            "words": sum(d.get("words", 0) for d in docs.values()),
+            "built_at": self.snapshot().manifest.get("built_at"),
+            "per_category": dict(per_category),
+            "per_document": dict(per_document),
+        }

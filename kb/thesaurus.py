@@ -1,0 +1,85 @@
+"""The domain thesaurus (kb/thesaurus.yaml): query-time expansions, weaker than literal words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from kb.analysis import analyze, lemma_analyzer
+from kb.errors import KBError
+
+THESAURUS_PATH = Path(__file__).with_name("thesaurus.yaml")
+MAX_SPAN_UNITS = 5
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Query units [start, end) matched an entry; `added` are the expressions searched too."""
+
+    start: int
+    end: int
+    matched: str
+    entry: str
+    added: tuple[str, ...]
+
+
+class Thesaurus:
+    """Maps analysed expressions to the expressions they expand into."""
+
+    def __init__(self, entries: list[dict]) -> None:
+        analyzer = lemma_analyzer()
+        self._index: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+        self.size = len(entries)
+        for raw in entries:
+            entry_id = str(raw.get("id", "?"))
+            if raw.get("direction") == "one-way":
+                sources, targets = list(raw.get("from", [])), list(raw.get("to", []))
+            else:
+                sources = targets = list(raw.get("terms", []))
+            for source in sources:
+                key = tuple(analyze(analyzer, str(source)))
+                if not key:
+                    continue
+                added = tuple(str(t) for t in targets if tuple(analyze(analyzer, str(t))) != key)
+                if added:
+                    self._index.setdefault(key, []).append((entry_id, added))
+
+    @classmethod
+    def load(cls, path: Path = THESAURUS_PATH) -> "Thesaurus":
+        """Read the YAML file; a malformed file is an error naming it."""
+        if not path.is_file():
+            return cls([])
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as exc:
+            raise KBError(f"{path}: invalid YAML: {exc}") from exc
+        if not isinstance(data, list):
+            raise KBError(f"{path}: expected a list of entries")
+        return cls([e for e in data if isinstance(e, dict)])
+
+    def expand(self, unit_keys: list[tuple[str, ...]], unit_texts: list[str]) -> list[Expansion]:
+        """Longest non-overlapping runs of units that name a thesaurus expression."""
+        found: list[Expansion] = []
+        i = 0
+        while i < len(unit_keys):
+            for j in range(min(len(unit_keys), i + MAX_SPAN_UNITS), i, -1):
+                key = tuple(t for k in unit_keys[i:j] for t in k)
+                hits = self._index.get(key)
+                if hits:
+                    added: list[str] = []
+                    for _, expressions in hits:
+                        added.extend(e for e in expressions if e not in added)
+                    found.append(Expansion(i, j, " ".join(unit_texts[i:j]), ",".join(h[0] for h in hits), tuple(added)))
+                    i = j - 1
+                    break
+            i += 1
+        return found
+
+
+@lru_cache(maxsize=1)
+def default_thesaurus() -> Thesaurus:
+    """The thesaurus shipped in kb/, loaded once."""
+    return Thesaurus.load()
