@@ -154,8 +154,9 @@ def build_index(
             return report
         loaded, failed = _load(files, to_load, old_files, unchanged, report, max_bytes, progress)
         if strict and (report.warnings or report.skipped):
+            problems = "".join(f"\n  - {w}" for w in report.skipped + report.warnings)
             raise KBError(
-                f"{len(report.warnings) + len(report.skipped)} warning(s) in strict mode; the index was not changed",
+                f"{len(report.warnings) + len(report.skipped)} warning(s) in strict mode; the index was not changed:{problems}",
                 hint="fix the files named above, or run without --strict",
             )
         classifier = Classifier.load()

@@ -200,5 +200,31 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
             click.echo(f"    annulé par : {', '.join(e['negated_by'])}")
 
 
+@main.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads of the WSGI server.")
+@click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
+def serve_cmd(index_path: str | None, host: str, port: int, threads: int, debug: bool) -> None:
+    """Serve the search site and the JSON API (waitress, a production WSGI server)."""
+    from webui import create_app
+
+    root = index_dir(index_path)
+    kb = _open(str(root))
+    app = create_app({"KB_INDEX": str(root)})
+    with app.app_context():
+        from kb.search import SearchRequest, search
+
+        search(kb, SearchRequest("ia", limit=1))  # load spaCy and open the index before the first user
+    click.echo(f"Base de connaissances servie sur http://{host}:{port}/ (index : {root})", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="kb", clear_untrusted_proxy_headers=True)
+
+
 if __name__ == "__main__":
     main()

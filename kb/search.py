@@ -11,6 +11,7 @@ from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Qu
 from kb.analysis import analyze, lemma_analyzer, stem_analyzer
 from kb.errors import InvalidParameterError
 from kb.facets import facet_counts
+from kb.models import Passage
 from kb.query import ParsedQuery, Unit, parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.results import passage_json
@@ -203,3 +204,23 @@ def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> t
     else:
         results = searcher.search(query, limit=window, filter=allowed)
     return list(results)[request.offset : window], len(allowed), facets
+
+
+MAX_EXPORT = 100_000
+
+
+def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
+    """Every passage a search matches (ranked; filters applied), for bulk export."""
+    validate(request, kb)
+    parsed = parse_query(request.query)
+    if parsed.empty and not (request.categories or request.documents):
+        return []
+    query = compile_query(parsed, kb).query if not parsed.empty else Every()
+    searcher = kb.searcher()
+    matched = set(searcher.docs_for_query(query))
+    _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+    if not allowed:
+        return []
+    sortedby = ["doc_id", "position"] if parsed.empty else None
+    results = searcher.search(query, limit=max_results, filter=allowed, sortedby=sortedby)
+    return [Passage.from_dict(hit["payload"]) for hit in results]

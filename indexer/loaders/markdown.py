@@ -18,6 +18,10 @@ _FOOTNOTE_CALL = re.compile(r"\s?(?:\(\(\d+\)\)|\{\(\d+\)\})")
 _FOOTNOTE_DEF = re.compile(r"^(?:\{(\d+)\}|\((\d+)\)):\s*")
 _TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
 _ENTITY_LEFTOVER = re.compile(r"&(?:nbsp|amp|lt|gt|quot);?")
+# Remains of malformed Markdown: a link target without its "[" ("Near](https://…)"),
+# escaped emphasis markers rendered literally ("\*\*").
+_BROKEN_LINK_TARGET = re.compile(r"\]\((?:https?://|/)[^)\s]*\)")
+_LITERAL_EMPHASIS = re.compile(r"\*{2,}|(?<!\w)_{2,}(?!\w)")
 _A_OPEN = re.compile(r"""<a\b[^>]*?\bhref\s*=\s*["']([^"']*)["']""", re.I)
 _SPACES = re.compile(r"[ \t]+")
 
@@ -30,6 +34,8 @@ def clean_inline_text(text: str) -> str:
         text = f"[{match.group(1) or match.group(2)}] " + text[match.end() :]
     text = _TEMPLATE_EXPR.sub("", text)
     text = _ENTITY_LEFTOVER.sub(" ", text)
+    text = _BROKEN_LINK_TARGET.sub("", text)
+    text = _LITERAL_EMPHASIS.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 

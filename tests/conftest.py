@@ -1,0 +1,57 @@
+"""Shared fixtures: real corpus paths, a real Whoosh index built once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from kb.store import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+EXTRA = SHARED / "corpus-extra"
+PIAF = SHARED / "piaf-dev" / "piaf-dev.json"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not EXTRA.is_dir():
+        raise pytest.UsageError(f"{EXTRA} is missing: tests read ../shared beside the checkout")
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/ built once for the session (read-only for tests)."""
+    root = tmp_path_factory.mktemp("index-corpus")
+    build_index([CORPUS], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def kb(corpus_index: Path) -> KnowledgeBase:
+    """The search service over the corpus index."""
+    return KnowledgeBase(corpus_index)
+
+
+@pytest.fixture(scope="session")
+def full_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of corpus/ plus ../shared/corpus-extra, built once for the session."""
+    root = tmp_path_factory.mktemp("index-full")
+    build_index([CORPUS, EXTRA], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def full_kb(full_index: Path) -> KnowledgeBase:
+    return KnowledgeBase(full_index)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path) -> Path:
+    """A writable copy of corpus/ for tests that change files."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(CORPUS, dest)
+    return dest

@@ -1,0 +1,72 @@
+"""The French analysis chain, compared token list by token list (real spaCy model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.analysis import analyze, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
+from kb.analysis.normalize import fold_accents
+
+LEMMA = lemma_analyzer()
+STEM = stem_analyzer()
+
+
+@pytest.mark.parametrize(
+    ("text", "lemmas"),
+    [
+        # A sentence-initial imperative tagged as a noun still gets its verb lemma.
+        ("Manifestez : rejoignez une des manifestations", ["manifester", "rejoindre", "manifestation"]),
+        ("manifester", ["manifester"]),
+        # Typographic apostrophe, elision, inclusive writing, hyphenated proper name.
+        (
+            "L’IA menace les opposant·e·s politiques aux États-Unis.",
+            ["ia", "menacer", "opposant", "politique", "etatsunis", "etats", "unis"],
+        ),
+        # Elided conjunctions and stop words vanish; the verb is lemmatised.
+        ("jusqu’à ce qu’elles surveillent", ["surveiller"]),
+        # Acronyms survive as acronyms (AI is not the verb form "ai").
+        ("L'IAG, l'UE, l'IA et AI", ["iag", "ue", "ia", "ai"]),
+        # Accent folding after lemmatisation: unaccented queries meet accented text.
+        ("la sécurité de l’IA", ["securite", "ia"]),
+        ("la securite de l'ia", ["securite", "ia"]),
+        ("reconnaissance faciale", ["reconnaissance", "facial"]),
+        ("super-intelligence", ["superintelligence", "super", "intelligence"]),
+        ("d’œuvrer pour un moratoire", ["oeuvrer", "moratoire"]),
+    ],
+)
+def test_lemma_chain(text: str, lemmas: list[str]) -> None:
+    assert analyze(LEMMA, text) == lemmas
+
+
+@pytest.mark.parametrize(
+    ("text", "stems"),
+    [
+        # Stems catch what lemmas keep apart: surveillance / surveiller.
+        ("surveillance surveiller", ["surveil", "surveil"]),
+        ("manifestez manifestations", ["manifest", "manifest"]),
+        ("Les militant·e·s d'Amnesty", ["milit", "amnesty"]),
+        ("**reconnaissance** faciale", ["reconnaiss", "facial"]),
+    ],
+)
+def test_stem_chain(text: str, stems: list[str]) -> None:
+    assert analyze(STEM, text) == stems
+
+
+def test_word_field_keeps_unstemmed_lowercase_words() -> None:
+    assert analyze(word_analyzer(), "L’Intelligence artificielle") == ["intelligence", "artificielle"]
+
+
+def test_positions_and_offsets_point_into_the_original_text() -> None:
+    text = "Les États utilisent des logiciels espions."
+    tokens = [(t.text, t.pos, text[t.startchar : t.endchar]) for t in LEMMA(text, positions=True, chars=True)]
+    assert tokens == [("etat", 1, "États"), ("utiliser", 2, "utilisent"), ("logiciel", 4, "logiciels"), ("espion", 5, "espions")]
+
+
+def test_normalisation_keeps_length_for_nfc_input() -> None:
+    text = "l’IA\u00a0: d’abord"
+    assert normalize_text(text) == "l'IA : d'abord"
+    assert len(normalize_text(text)) == len(text)
+
+
+def test_fold_accents() -> None:
+    assert fold_accents("Écrire œuvre À Noël") == "Ecrire oeuvre A Noel"
