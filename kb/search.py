@@ -98,51 +98,55 @@ def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 
     return _word_query(unit.text, p, boost)
 
 
+def _expansion_query(expression: str, p: RankingParams) -> tuple[Query, set[str], set[str]]:
+    """All words of a thesaurus expression, each by lemma or stem, weighted below literal words."""
+    lemmas, stems = analyze(_lemma, expression), analyze(_stem, expression)
+    words: list[Query] = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(lemmas, stems)]
+    if not words:
+        return NullQuery, set(), set()
+    query = And(words, boost=p.thesaurus) if len(words) > 1 else Or(words[0].subqueries, boost=p.thesaurus)
+    return query, set(lemmas), set(stems)
+
+
 def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS) -> CompiledQuery:
-    """Concepts (OR groups, thesaurus spans) combined with a coverage bonus and a phrase bonus."""
+    """Concepts (OR groups) with a coverage bonus, a phrase bonus, and thesaurus expansions."""
     compiled = CompiledQuery(NullQuery)
     groups = parsed.groups
-    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
-    expansions = default_thesaurus().expand(keys, [g[0].text for g in groups])
-    compiled.expansions = expansions
-    span_of = {e.start: e for e in expansions}
     concepts: list[Query] = []
-    i = 0
-    while i < len(groups):
-        alternatives: list[Query] = []
-        exp = span_of.get(i)
-        end = exp.end if exp else i + 1
-        literal: list[Query] = []
-        for group in groups[i:end]:
-            options = []
-            for unit in group:
-                q, lemmas, stems = _unit_query(unit, p, kb)
-                compiled.lemmas |= lemmas
-                compiled.stems |= stems
+    for group in groups:
+        options = []
+        for unit in group:
+            q, lemmas, stems = _unit_query(unit, p, kb)
+            compiled.lemmas |= lemmas
+            compiled.stems |= stems
+            if q is not NullQuery:
                 options.append(q)
-            literal.append(Or(options) if len(options) > 1 else options[0])
-        alternatives.append(And(literal) if len(literal) > 1 and exp else (Or(literal) if len(literal) > 1 else literal[0]))
-        if exp:
-            for expression in exp.added:
-                q, lemmas, stems = _word_query(expression, p, p.thesaurus, fields=("text", "text_stem", "heading"))
-                words = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(analyze(_lemma, expression), analyze(_stem, expression))]
-                if len(words) > 1:
-                    q = And(words, boost=p.thesaurus)
+        if options:
+            concepts.append(Or(options) if len(options) > 1 else options[0])
+    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
+    compiled.expansions = default_thesaurus().expand(keys, [g[0].text for g in groups])
+    expansions: list[Query] = []
+    for exp in compiled.expansions:
+        for expression in exp.added:
+            q, lemmas, stems = _expansion_query(expression, p)
+            if q is not NullQuery:
                 compiled.lemmas |= lemmas
                 compiled.stems |= stems
-                alternatives.append(q)
-        concepts.append(Or(alternatives) if len(alternatives) > 1 else alternatives[0])
-        i = end
-    if not concepts:
+                expansions.append(q)
+    if not concepts and not expansions:
         return compiled
-    main: Query = Or(concepts, scale=p.coverage) if len(concepts) > 1 else concepts[0]
+    main: Query = Or(concepts, scale=p.coverage) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
     words = [analyze(_lemma, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
     firsts = [w[0] for w in words if w]
-    if len(firsts) > 1 and p.phrase:
+    if len(firsts) > 1 and p.phrase and main is not NullQuery:
         main = AndMaybe(main, Phrase("text", firsts, slop=p.phrase_slop, boost=p.phrase))
+    if expansions:
+        main = Or(([main] if main is not NullQuery else []) + expansions)
     if parsed.excluded:
         excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
-        main = AndNot(main, Or(excluded))
+        excluded = [q for q in excluded if q is not NullQuery]
+        if excluded:
+            main = AndNot(main, Or(excluded))
     compiled.query = main
     return compiled
 
@@ -186,7 +190,7 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
     for hit in hits:
         payload = hit["payload"]
         snippet = make_snippet(payload["text"], payload.get("spans", []), compiled.lemmas, compiled.stems)
-        score = float(hit.score) if hit.score is not None else 0.0
+        score = float(hit.score) if isinstance(hit.score, (int, float)) else 0.0
         response["results"].append(passage_json(payload, documents.get(payload["doc_id"], {}), score, snippet, request.explain))
     if searcher is not kb.searcher():
         searcher.close()

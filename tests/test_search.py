@@ -1,0 +1,131 @@
+"""The search service on a real index of corpus/: ranking, filters, facets, snippets, leniency."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.errors import InvalidParameterError
+from kb.related import related_passages
+from kb.search import SearchRequest, matching_passages, search
+from kb.store import KnowledgeBase
+
+FACIAL = {
+    "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-3",
+    "amnesty-ia-droits-humains/2-des-mesures-essentielles-a-adopter-2",
+}
+
+
+def _ids(kb: KnowledgeBase, query: str, **kw) -> list[str]:
+    return [r["id"] for r in search(kb, SearchRequest(query, **kw))["results"]]
+
+
+def test_facial_recognition_passages_come_first(kb: KnowledgeBase) -> None:
+    assert set(_ids(kb, "reconnaissance faciale")[:2]) == FACIAL
+
+
+def test_manifester_finds_the_call_to_demonstrate(kb: KnowledgeBase) -> None:
+    assert _ids(kb, "manifester")[0] == "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("securite de l'ia", "passez-a-l-action/vous-etes-un-bon-orateur-2"),  # no accents
+        ("logiciel espion", "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"),  # singular
+        ("pacifiste", "charte-des-valeurs/nos-valeurs-3"),
+        ('"armes autonomes"', "amnesty-ia-droits-humains/4-l-autonomisation-des-armes-1"),
+    ],
+)
+def test_french_morphology_and_folding(kb: KnowledgeBase, query: str, expected: str) -> None:
+    assert expected in _ids(kb, query)[:3]
+
+
+def test_phrase_exclusion_and_or(kb: KnowledgeBase) -> None:
+    phrase = _ids(kb, '"reconnaissance faciale"', limit=50)
+    assert set(phrase) == FACIAL
+    excluded = _ids(kb, '"reconnaissance faciale" -migration', limit=50)
+    assert excluded == ["amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-3"]
+    either = set(_ids(kb, "pétitions OR tracts", limit=50))
+    assert {"passez-a-l-action/voici-ce-que-vous-pouvez-faire-10", "passez-a-l-action/voici-ce-que-vous-pouvez-faire-13"} <= either
+
+
+def test_coverage_ranks_passages_with_more_query_words_first(kb: KnowledgeBase) -> None:
+    top = search(kb, SearchRequest("logiciels espions journalistes activistes", limit=3))["results"][0]
+    assert top["id"] == "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "(((", "AND OR NOT", "title:surveillance", "surv*", "??", "~~", "😀 🤖", "\x00\x07ia\x1b", "a" * 10_000, "- - -", ":", '""', "ia " * 2000],
+)
+def test_no_query_ever_raises(kb: KnowledgeBase, query: str) -> None:
+    response = search(kb, SearchRequest(query))
+    assert isinstance(response["total"], int)
+
+
+def test_prefix_search_is_bounded_and_works(kb: KnowledgeBase) -> None:
+    assert "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-1" in _ids(kb, "surveil*", limit=20)
+
+
+def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -> None:
+    response = search(kb, SearchRequest("survaillance"))
+    assert response["suggestion"] == "surveillance"
+    assert response["corrected_query"] == "surveillance" and response["total"] > 5
+    assert search(kb, SearchRequest("surveillance"))["suggestion"] is None
+    assert search(kb, SearchRequest("securite"))["suggestion"] is None  # unaccented is not a typo
+
+
+def test_filters_and_disjunctive_facets(kb: KnowledgeBase) -> None:
+    all_hits = search(kb, SearchRequest("droits humains"))
+    surveillance = search(kb, SearchRequest("droits humains", categories=("surveillance",)))
+    assert 0 < surveillance["total"] < all_hits["total"]
+    assert surveillance["total"] == all_hits["facets"]["category"]["surveillance"]
+    assert all("surveillance" in r["categories"] for r in surveillance["results"])
+    # The category facet ignores the category filter, so other choices keep their counts.
+    assert surveillance["facets"]["category"] == all_hits["facets"]["category"]
+    assert set(surveillance["facets"]["document"]) == {"amnesty-ia-droits-humains"}
+    both = search(kb, SearchRequest("droits humains", categories=("surveillance", "armes")))
+    assert both["total"] >= surveillance["total"]
+    by_doc = search(kb, SearchRequest("action", documents=("charte-des-valeurs",)))
+    assert by_doc["total"] and all(r["document"]["id"] == "charte-des-valeurs" for r in by_doc["results"])
+
+
+def test_empty_query_with_a_filter_browses_in_reading_order(kb: KnowledgeBase) -> None:
+    response = search(kb, SearchRequest("", categories=("armes",), limit=100))
+    assert response["total"] >= 3
+    ids = [r["id"] for r in response["results"]]
+    assert ids == [p.id for p in matching_passages(kb, SearchRequest("", categories=("armes",)))]
+    assert search(kb, SearchRequest(""))["total"] == 0
+
+
+def test_pagination(kb: KnowledgeBase) -> None:
+    first = _ids(kb, "droits", limit=5)
+    second = _ids(kb, "droits", limit=5, offset=5)
+    assert len(first) == len(second) == 5 and not set(first) & set(second)
+    assert first + second == _ids(kb, "droits", limit=10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [({"limit": 0}, "limit"), ({"limit": 101}, "limit"), ({"offset": -1}, "offset"), ({"categories": ("x",)}, "category"), ({"documents": ("x",)}, "document")],
+)
+def test_invalid_parameters_name_themselves(kb: KnowledgeBase, kwargs: dict, parameter: str) -> None:
+    with pytest.raises(InvalidParameterError) as err:
+        search(kb, SearchRequest("ia", **kwargs))
+    assert err.value.parameter == parameter
+
+
+def test_snippet_marks_matches_through_lemmas_and_escapes_html(kb: KnowledgeBase) -> None:
+    result = search(kb, SearchRequest("surveiller"))["results"][0]
+    assert "<mark>" in result["snippet"]
+    lowered = result["snippet"].lower()
+    assert "<mark>surveillance</mark>" in lowered or "<mark>surveiller</mark>" in lowered
+    for r in search(kb, SearchRequest("contact presse"))["results"]:
+        assert "<" not in r["snippet"].replace("<mark>", "").replace("</mark>", "")
+
+
+def test_related_passages(kb: KnowledgeBase) -> None:
+    related = related_passages(kb, "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4", limit=3)
+    assert len(related) == 3
+    assert all(r["id"] != "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4" for r in related)
+    assert any("surveillance" in r["categories"] for r in related)
