@@ -164,7 +164,7 @@ def build_index(
         for doc in loaded.values():
             passages = make_passages(doc)
             for passage in passages:
-                passage.categories, passage.explanation = classifier.classify(passage)
+                passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
             passages_by_doc[doc.meta.id] = passages
         build = _new_build_dir(root)
         try:

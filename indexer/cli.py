@@ -200,6 +200,29 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
             click.echo(f"    annulé par : {', '.join(e['negated_by'])}")
 
 
+@main.group("eval")
+def eval_group() -> None:
+    """Measure the engine against hand-made judgements."""
+
+
+@eval_group.command("categories")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False), default="tests/data/category_labels.yaml", show_default=True)
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(exists=True), help="Where the labelled passages come from (default: ./corpus and ../shared/corpus-extra).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--check", is_flag=True, help="Exit 1 unless micro-F1 ≥ 0.90 and every required category ≥ 0.80.")
+def eval_categories_cmd(labels: str, corpus: tuple[str, ...], as_json: bool, check: bool) -> None:
+    """Per-category precision, recall, F1, micro-F1 and confusions, passage by passage."""
+    from indexer.corpus_passages import passages_by_source
+    from kb.category_eval import evaluate_categories, format_report, report_json
+
+    paths = [Path(p) for p in corpus] or [Path("corpus"), Path("../shared/corpus-extra")]
+    passages, titles = passages_by_source(paths)
+    report = evaluate_categories(Path(labels), passages, titles=titles)
+    click.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2) if as_json else format_report(report))
+    if check and not report.meets_target():
+        sys.exit(1)
+
+
 @main.command("serve")
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh.lang import stemmer_for_language
-
-from kb.analysis import analyze, fold_accents, lemma_analyzer
+from kb.analysis import fold_accents, lemma_analyzer
 from kb.analysis.stopwords import FRENCH_STOP_WORDS
 from kb.models import Passage
 from kb.taxonomy import Category, load_taxonomy, taxonomy_fingerprint
@@ -17,24 +15,34 @@ __all__ = ["Classifier", "taxonomy_fingerprint"]
 HEADING_WEIGHT = 1.0
 NEGATION_WINDOW = 12
 REPEAT_BONUS = 0.5
-_stem = stemmer_for_language("french")
+DOCUMENT_TITLE_WEIGHT = 0.5
+SUPPORTING_WEIGHT = 0.5
 
 
-def _keys(words: list[str]) -> list[str]:
-    """Comparison keys: folded, lowercased, stemmed (both sides, so lemma quirks don't matter)."""
-    return [_stem(fold_accents(w.lower())) for w in words]
+_STOP_KEYS = frozenset(fold_accents(w) for w in FRENCH_STOP_WORDS)
+
+Key = tuple[str, str]  # (folded lemma, folded surface form) of one word
+
+
+def _keys(analyzer: Any, text: str) -> list[Key]:
+    """Each word as its folded lemma and its folded surface form: a pattern word may match
+    either, so a lemmatiser slip ("affaiblissement" → "affaiblissemer") does not hide it.
+    Stems are not used: they would merge gouvernement and gouvernance."""
+    return [(t.text, fold_accents(getattr(t, "surface", t.text).lower())) for t in analyzer(text)]
 
 
 def _pattern_keys(pattern: str) -> tuple[str, ...]:
-    words = [w for w in pattern.replace("'", " ").split() if fold_accents(w.lower()) not in {fold_accents(s) for s in FRENCH_STOP_WORDS}]
-    return tuple(_keys(words))
+    return tuple(w for w in (fold_accents(x.lower()) for x in pattern.replace("'", " ").split()) if w not in _STOP_KEYS)
 
 
-def _find(keys: list[str], pattern: tuple[str, ...]) -> list[int]:
+def _find(keys: list[Key], pattern: tuple[str, ...]) -> list[int]:
     n = len(pattern)
     if not n:
         return []
-    return [i for i in range(len(keys) - n + 1) if tuple(keys[i : i + n]) == pattern]
+    return [
+        i for i in range(len(keys) - n + 1)
+        if all(word in keys[i + k] for k, word in enumerate(pattern))
+    ]
 
 
 @dataclass(frozen=True)
@@ -65,14 +73,18 @@ class Classifier:
         """The classifier of kb/taxonomy.yaml."""
         return cls(load_taxonomy())
 
-    def classify(self, passage: Passage) -> tuple[list[str], list[dict[str, Any]]]:
-        """(assigned slugs, explanation of every category with any evidence)."""
-        text_keys = _keys(analyze(self._analyzer, passage.text))
-        heading_keys = [_keys(analyze(self._analyzer, h)) for h in passage.section]
+    def classify(self, passage: Passage, document_title: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """(assigned slugs, explanation of every category with any evidence).
+
+        Where the passage sits counts: its section headings fully, its document's title half."""
+        text_keys = _keys(self._analyzer, passage.text)
+        contexts = [(h, _keys(self._analyzer, h), HEADING_WEIGHT) for h in passage.section]
+        if document_title:
+            contexts.insert(0, (document_title, _keys(self._analyzer, document_title), DOCUMENT_TITLE_WEIGHT))
         assigned: list[str] = []
         explanation: list[dict[str, Any]] = []
         for comp in self._compiled:
-            entry = self._score(comp, text_keys, heading_keys, passage.section)
+            entry = self._score(comp, text_keys, contexts)
             if entry is None:
                 continue
             explanation.append(entry)
@@ -80,7 +92,7 @@ class Classifier:
                 assigned.append(comp.category.slug)
         return assigned, explanation
 
-    def _score(self, comp: _Compiled, text: list[str], headings: list[list[str]], section: tuple[str, ...]) -> dict[str, Any] | None:
+    def _score(self, comp: _Compiled, text: list[Key], contexts: list[tuple[str, list[Key], float]]) -> dict[str, Any] | None:
         negated: list[str] = []
         masked: set[int] = set()
         for name, keys in comp.negative:
@@ -96,12 +108,15 @@ class Classifier:
                 score += gained
                 matches.append({"pattern": name, "count": len(hits), "weight": weight})
         heading_hit = None
-        for title, keys in zip(section, headings):
+        supported = any(m["weight"] >= SUPPORTING_WEIGHT for m in matches)
+        for title, keys, weight in contexts:
+            if weight < HEADING_WEIGHT and not supported:
+                continue  # the document's title only confirms what the passage itself suggests
             for name, pattern in comp.headings:
-                if _find(keys, pattern):
-                    heading_hit = {"heading": title, "pattern": name}
+                if _find(keys, pattern) and (heading_hit is None or weight >= heading_hit["weight"]):
+                    heading_hit = {"heading": title, "pattern": name, "weight": weight}
         if heading_hit and not negated:
-            score += HEADING_WEIGHT
+            score += heading_hit["weight"]
         if not matches and not heading_hit:
             return None
         return {

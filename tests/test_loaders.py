@@ -49,13 +49,16 @@ def test_pdf_text_dossier_structure() -> None:
     assert levels["I. LES ATTEINTES AUX DROITS HUMAINS LIÉES À L'IA"] == 1
     assert levels["1. Surveillance généralisée et discriminatoire"] == 2
     assert levels["Une approche critique du « technosolutionnisme »"] == 3
-    assert doc.meta.title.startswith("SOMMET MONDIAL POUR L'ACTION SUR")  # title block, without a catalogue
+    # Title block and subtitle, without a catalogue; the subtitle opens no section.
+    assert doc.meta.title.startswith("SOMMET MONDIAL POUR L'ACTION SUR DOSSIER DE PRESSE AMNESTY INTERNATIONAL — Face aux menaces")
+    assert doc.sections[0].title == "I. LES ATTEINTES AUX DROITS HUMAINS LIÉES À L'IA"
+    assert doc.blocks[0].section == () and doc.blocks[0].text.startswith("Le retour de Donald Trump")
     text = "\n".join(b.text for b in doc.blocks)
     assert "Shutterstock" not in text and "](#)" not in text and "*partie I*" not in text
     assert "en particulier des personnes migrantes ou réfugiées." in text  # [text](#) kept as text
     contact = [b for b in doc.blocks if b.kind == "contact"]
     assert len(contact) == 1 and "shanryon@amnesty.fr" in contact[0].text
-    bullets = [b for b in doc.blocks if b.section[-1] == "2. Des mesures essentielles à adopter" and b.kind == "item"]
+    bullets = [b for b in doc.blocks if b.section[-1:] == ("2. Des mesures essentielles à adopter",) and b.kind == "item"]
     assert len(bullets) == 5 and bullets[0].text.startswith("Proscrire formellement")
 
 

@@ -64,6 +64,7 @@ def load_pdf_text(text: str, builder: StructureBuilder, language: str) -> str | 
     """Fill `builder` from extracted text; returns the title block's text, if any."""
     groups = _groups(text)
     title_lines: list[str] = []
+    subtitle: str | None = None
     body_started = False
     numbered_level = 0
     i = 0
@@ -73,6 +74,11 @@ def load_pdf_text(text: str, builder: StructureBuilder, language: str) -> str | 
         single = len(lines) == 1
         if not body_started and all(_is_caps(ln) for ln in lines):
             title_lines.extend(lines)
+            i += 1
+            continue
+        if not body_started and title_lines and single and _is_heading(first) and not _ROMAN_PART.match(first) and not _NUMBERED.match(first):
+            subtitle = first  # the line right under the title block is the document's subtitle
+            body_started = True
             i += 1
             continue
         body_started = True
@@ -105,7 +111,10 @@ def load_pdf_text(text: str, builder: StructureBuilder, language: str) -> str | 
             para, links = _inline(" ".join(lines), language)
             builder.add_block("paragraph", para, links, line_no)
         i += 1
-    return " ".join(title_lines) or None
+    title = " ".join(title_lines)
+    if subtitle:
+        title = f"{title} — {subtitle}" if title else subtitle
+    return title or None
 
 
 def _add_bullets(builder: StructureBuilder, lines: list[str], line_no: int, language: str) -> None:
