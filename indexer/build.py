@@ -159,13 +159,12 @@ def build_index(
                 f"{len(report.warnings) + len(report.skipped)} warning(s) in strict mode; the index was not changed:{problems}",
                 hint="fix the files named above, or run without --strict",
             )
+        passages_by_doc = {doc.meta.id: make_passages(doc) for doc in loaded.values()}
+        _prime_lemmas(loaded.values(), passages_by_doc, n_process)
         classifier = Classifier.load()
-        passages_by_doc: dict[str, list[Passage]] = {}
         for doc in loaded.values():
-            passages = make_passages(doc)
-            for passage in passages:
+            for passage in passages_by_doc[doc.meta.id]:
                 passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
-            passages_by_doc[doc.meta.id] = passages
         build = _new_build_dir(root)
         try:
             manifest = _write_index(build, previous if old else None, old_files, unchanged, removed, to_load, loaded, passages_by_doc, progress, n_process)
@@ -228,13 +227,6 @@ def _write_index(build, previous, old_files, unchanged, removed, to_load, loaded
         ix = whoosh_index.open_dir(str(build), schema=schema)
     else:
         ix = whoosh_index.create_in(str(build), schema)
-    texts: list[str] = []
-    for key, doc in loaded.items():
-        texts.append(doc.meta.title)
-        for p in passages_by_doc[doc.meta.id]:
-            texts.append(p.text)
-            texts.append(" / ".join(p.section))
-    LEMMAS.prime(texts, n_process=n_process)
     writer = ix.writer(limitmb=256)
     try:
         for key in list(removed) + [k for k in to_load if k in old_files]:
@@ -268,6 +260,18 @@ def _write_index(build, previous, old_files, unchanged, removed, to_load, loaded
             },
         }
     return {"schema_version": SCHEMA_VERSION, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "files": files}
+
+
+def _prime_lemmas(docs: Any, passages_by_doc: dict[str, list[Passage]], n_process: int) -> None:
+    """Lemmatise every text the build will analyse in one nlp.pipe pass (batching is 3x faster)."""
+    texts: list[str] = []
+    for doc in docs:
+        texts.append(doc.meta.title)
+        for p in passages_by_doc[doc.meta.id]:
+            texts.append(p.text)
+            texts.append(" / ".join(p.section))
+            texts.extend(p.section)
+    LEMMAS.prime(texts, n_process=n_process)
 
 
 def _fill_counts(report: BuildReport, manifest: dict[str, Any]) -> None:

@@ -35,14 +35,26 @@ def _pattern_keys(pattern: str) -> tuple[str, ...]:
     return tuple(w for w in (fold_accents(x.lower()) for x in pattern.replace("'", " ").split()) if w not in _STOP_KEYS)
 
 
-def _find(keys: list[Key], pattern: tuple[str, ...]) -> list[int]:
-    n = len(pattern)
-    if not n:
-        return []
-    return [
-        i for i in range(len(keys) - n + 1)
-        if all(word in keys[i + k] for k, word in enumerate(pattern))
-    ]
+class _Words:
+    """Analysed words with an index from each key to its positions, for fast pattern search."""
+
+    def __init__(self, keys: list[Key]) -> None:
+        self.keys = keys
+        self.where: dict[str, list[int]] = {}
+        for i, (lemma, surface) in enumerate(keys):
+            self.where.setdefault(lemma, []).append(i)
+            if surface != lemma:
+                self.where.setdefault(surface, []).append(i)
+
+    def find(self, pattern: tuple[str, ...]) -> list[int]:
+        """Start positions where the pattern's words follow each other."""
+        if not pattern:
+            return []
+        keys, n = self.keys, len(pattern)
+        return [
+            i for i in self.where.get(pattern[0], ())
+            if i + n <= len(keys) and all(pattern[k] in keys[i + k] for k in range(1, n))
+        ]
 
 
 @dataclass(frozen=True)
@@ -77,10 +89,10 @@ class Classifier:
         """(assigned slugs, explanation of every category with any evidence).
 
         Where the passage sits counts: its section headings fully, its document's title half."""
-        text_keys = _keys(self._analyzer, passage.text)
-        contexts = [(h, _keys(self._analyzer, h), HEADING_WEIGHT) for h in passage.section]
+        text_keys = _Words(_keys(self._analyzer, passage.text))
+        contexts = [(h, _Words(_keys(self._analyzer, h)), HEADING_WEIGHT) for h in passage.section]
         if document_title:
-            contexts.insert(0, (document_title, _keys(self._analyzer, document_title), DOCUMENT_TITLE_WEIGHT))
+            contexts.insert(0, (document_title, _Words(_keys(self._analyzer, document_title)), DOCUMENT_TITLE_WEIGHT))
         assigned: list[str] = []
         explanation: list[dict[str, Any]] = []
         for comp in self._compiled:
@@ -92,17 +104,17 @@ class Classifier:
                 assigned.append(comp.category.slug)
         return assigned, explanation
 
-    def _score(self, comp: _Compiled, text: list[Key], contexts: list[tuple[str, list[Key], float]]) -> dict[str, Any] | None:
+    def _score(self, comp: _Compiled, text: _Words, contexts: list[tuple[str, _Words, float]]) -> dict[str, Any] | None:
         negated: list[str] = []
         masked: set[int] = set()
         for name, keys in comp.negative:
-            for start in _find(text, keys):
+            for start in text.find(keys):
                 negated.append(name)
                 masked.update(range(max(0, start - NEGATION_WINDOW), start + len(keys) + NEGATION_WINDOW))
         matches: list[dict[str, Any]] = []
         score = 0.0
         for name, keys, weight in comp.evidence:
-            hits = [i for i in _find(text, keys) if i not in masked]
+            hits = [i for i in text.find(keys) if i not in masked]
             if hits:
                 gained = weight * (1 + REPEAT_BONUS * min(len(hits) - 1, 2))
                 score += gained
@@ -113,7 +125,7 @@ class Classifier:
             if weight < HEADING_WEIGHT and not supported:
                 continue  # the document's title only confirms what the passage itself suggests
             for name, pattern in comp.headings:
-                if _find(keys, pattern) and (heading_hit is None or weight >= heading_hit["weight"]):
+                if keys.find(pattern) and (heading_hit is None or weight >= heading_hit["weight"]):
                     heading_hit = {"heading": title, "pattern": name, "weight": weight}
         if heading_hit and not negated:
             score += heading_hit["weight"]
