@@ -15,12 +15,14 @@ _SPACES = re.compile(r"\s+")
 _TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
 
 
-def parse_fragment(html: str) -> BeautifulSoup:
-    """Parse HTML with the standard library parser; markup-like text is not a warning."""
+def parse_fragment(html: str, strip: bool = True) -> BeautifulSoup:
+    """Parse HTML with lxml (3-4x faster than html.parser on large pages, tolerant of broken
+    markup); markup-like text is not a warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        soup = BeautifulSoup(html, "html.parser")
-    strip_code(soup)
+        soup = BeautifulSoup(html, "lxml")
+    if strip:
+        strip_code(soup)
     return soup
 
 
@@ -42,6 +44,8 @@ def clean_url(url: str, language: str) -> str | None:
 
 def text_and_links(node: Tag | BeautifulSoup, language: str) -> tuple[str, list[Link]]:
     """Visible text of a node (whitespace collapsed) and its links."""
+    if node.find(DROPPED_TAGS) is not None:
+        strip_code(node)
     links: list[Link] = []
     for a in node.find_all("a"):
         url = clean_url(str(a.get("href") or ""), language)
