@@ -134,6 +134,7 @@ def build_index(
         report.warnings.extend(found.warnings)
         catalogues: dict[Path, dict[str, dict[str, Any]]] = {}
         files: dict[str, tuple[Path, dict[str, Any] | None, str]] = {}
+        names = found.names
         for path, cat_dir in found.files:
             if cat_dir not in catalogues:
                 catalogues[cat_dir] = load_catalogue(cat_dir)
@@ -152,7 +153,7 @@ def build_index(
             _fill_counts(report, old)
             report.seconds = time.perf_counter() - started
             return report
-        loaded, failed = _load(files, to_load, old_files, unchanged, report, max_bytes, progress)
+        loaded, failed = _load(files, names, to_load, old_files, unchanged, report, max_bytes, progress)
         if strict and (report.warnings or report.skipped):
             problems = "".join(f"\n  - {w}" for w in report.skipped + report.warnings)
             raise KBError(
@@ -190,7 +191,7 @@ def build_index(
     return report
 
 
-def _load(files, to_load, old_files, unchanged, report, max_bytes, progress):
+def _load(files, names, to_load, old_files, unchanged, report, max_bytes, progress):
     """Load changed files; failures are reported (and remembered) without stopping the build."""
     loaded: dict[str, LoadedDocument] = {}
     failed: dict[str, str] = {}
@@ -203,7 +204,7 @@ def _load(files, to_load, old_files, unchanged, report, max_bytes, progress):
         if progress:
             progress("load", n, len(to_load))
         try:
-            doc = load_document(path, entry, max_bytes)
+            doc = load_document(path, entry, max_bytes, names.get(path))
         except DocumentError as exc:
             report.skipped.append(str(exc))
             failed[key] = str(exc)

@@ -30,7 +30,9 @@ def load_catalogue(directory: Path) -> dict[str, dict[str, Any]]:
     return {str(k): v for k, v in documents.items() if isinstance(v, dict)}
 
 
-def build_meta(path: Path, entry: dict[str, Any] | None, front: dict[str, str], extracted_title: str | None) -> DocumentMeta:
+def build_meta(
+    path: Path, entry: dict[str, Any] | None, front: dict[str, str], extracted_title: str | None, name: str | None = None
+) -> DocumentMeta:
     """Catalogue first, then front matter, then what the text gives; unknown stays None."""
     entry = entry or {}
     merged: dict[str, Any] = {}
@@ -40,9 +42,9 @@ def build_meta(path: Path, entry: dict[str, Any] | None, front: dict[str, str], 
             value = front.get(key)
         merged[key] = None if value is None else str(value)
     title = merged["title"] or extracted_title or path.stem.replace("-", " ").replace("_", " ").strip()
-    doc_id = str(entry.get("id") or front.get("slug") or slugify(path.stem)) or "document"
+    doc_id = str(entry.get("id") or front.get("slug") or slugify(name or path.stem)) or "document"
     return DocumentMeta(
-        id=slugify(doc_id),
+        id=slugify(doc_id, max_length=80) or "document",
         title=title,
         publisher=merged["publisher"],
         date=merged["date"],

@@ -19,7 +19,7 @@ def passages_by_source(paths: list[Path]) -> tuple[dict[str, list[Passage]], dic
     titles: dict[str, str] = {}
     for path, cat_dir in found.files:
         catalogues.setdefault(cat_dir, load_catalogue(cat_dir))
-        doc = load_document(path, catalogues[cat_dir].get(path.name))
+        doc = load_document(path, catalogues[cat_dir].get(path.name), name=found.names.get(path))
         passages[path.stem] = make_passages(doc)
         titles[path.stem] = doc.meta.title
     return passages, titles

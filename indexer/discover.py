@@ -17,6 +17,9 @@ class Discovery:
 
     files: list[tuple[Path, Path]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Path relative to its corpus root, without suffix: the default document id, unique even
+    # when two folders hold files of the same name (help/01020000.html).
+    names: dict[Path, str] = field(default_factory=dict)
 
 
 def discover(paths: list[Path]) -> Discovery:
@@ -25,7 +28,7 @@ def discover(paths: list[Path]) -> Discovery:
     seen: set[Path] = set()
     for root in paths:
         if root.is_file():
-            _add(found, seen, root, root.parent)
+            _add(found, seen, root, root.parent, root.stem)
             continue
         if not root.is_dir():
             found.warnings.append(f"{root}: corpus path does not exist")
@@ -35,11 +38,12 @@ def discover(paths: list[Path]) -> Discovery:
             for name in sorted(filenames):
                 if name.startswith(".") or name in IGNORED_NAMES:
                     continue
-                _add(found, seen, Path(dirpath) / name, Path(dirpath))
+                path = Path(dirpath) / name
+                _add(found, seen, path, Path(dirpath), str(path.relative_to(root).with_suffix("")))
     return found
 
 
-def _add(found: Discovery, seen: set[Path], path: Path, catalogue_dir: Path) -> None:
+def _add(found: Discovery, seen: set[Path], path: Path, catalogue_dir: Path, name: str) -> None:
     try:
         if path.is_symlink():
             resolved = path.resolve(strict=True)
@@ -54,3 +58,4 @@ def _add(found: Discovery, seen: set[Path], path: Path, catalogue_dir: Path) -> 
         return
     seen.add(resolved)
     found.files.append((path, catalogue_dir))
+    found.names[path] = name

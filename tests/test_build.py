@@ -126,7 +126,12 @@ def test_strict_mode_keeps_the_old_index(corpus_copy: Path, tmp_path: Path) -> N
 def test_duplicate_document_ids_are_renamed_with_a_warning(corpus_copy: Path, tmp_path: Path) -> None:
     sub = corpus_copy / "autre"
     sub.mkdir()
+    # Files of the same name in subfolders get distinct ids from their relative path...
     (sub / "charte-des-valeurs.md").write_text("# Autre charte\n\nUne autre charte, d'une autre association.\n", encoding="utf-8")
+    # ...and an id claimed twice (here by front matter) is made unique, with a warning.
+    (sub / "copie.md").write_text("---\nslug: charte-des-valeurs\n---\n\nUne copie de la charte, sous un autre nom.\n", encoding="utf-8")
     report = build_index([corpus_copy], tmp_path / "idx")
-    assert any("already used" in w for w in report.warnings)
-    assert report.documents == 4
+    assert any("document id 'charte-des-valeurs' is already used" in w for w in report.warnings)
+    assert report.documents == 5
+    docs = {d["id"] for d in KnowledgeBase(tmp_path / "idx").documents()}
+    assert {"autre-charte-des-valeurs", "charte-des-valeurs", "charte-des-valeurs-2"} <= docs

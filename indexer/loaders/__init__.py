@@ -18,7 +18,9 @@ from kb.models import LoadedDocument
 __all__ = ["SUPPORTED_SUFFIXES", "load_document"]
 
 
-def load_document(path: Path, entry: dict[str, Any] | None = None, max_bytes: int = MAX_FILE_BYTES) -> LoadedDocument:
+def load_document(
+    path: Path, entry: dict[str, Any] | None = None, max_bytes: int = MAX_FILE_BYTES, name: str | None = None
+) -> LoadedDocument:
     """Load one file into blocks; raises DocumentError when nothing can be indexed."""
     source = read_source(path, max_bytes)
     warnings = list(source.warnings)
@@ -42,5 +44,5 @@ def load_document(path: Path, entry: dict[str, Any] | None = None, max_bytes: in
         raise DocumentError(str(path), "document is nested too deeply to parse") from exc
     if not builder.blocks:
         raise DocumentError(str(path), "no text found in the document")
-    meta = build_meta(path, entry, front, extracted_title)
+    meta = build_meta(path, entry, front, extracted_title, name)
     return LoadedDocument(meta, builder.blocks, builder.sections, warnings)
