@@ -57,12 +57,27 @@ class _Words:
         ]
 
 
+def _by_first_word(patterns: list[tuple]) -> dict[str, list[tuple]]:
+    """Patterns grouped by their first word: a text only tries the patterns it could match."""
+    index: dict[str, list[tuple]] = {}
+    for item in patterns:
+        if item[1]:
+            index.setdefault(item[1][0], []).append(item)
+    return index
+
+
 @dataclass(frozen=True)
 class _Compiled:
     category: Category
-    evidence: tuple[tuple[str, tuple[str, ...], float], ...]
-    negative: tuple[tuple[str, tuple[str, ...]], ...]
-    headings: tuple[tuple[str, tuple[str, ...]], ...]
+    evidence: dict[str, list[tuple[str, tuple[str, ...], float]]]
+    negative: dict[str, list[tuple[str, tuple[str, ...]]]]
+    headings: dict[str, list[tuple[str, tuple[str, ...]]]]
+
+
+def _candidates(index: dict[str, list[tuple]], words: _Words) -> list[tuple]:
+    if len(index) < len(words.where):
+        return [item for first, items in index.items() if first in words.where for item in items]
+    return [item for first in words.where if first in index for item in index[first]]
 
 
 class Classifier:
@@ -72,9 +87,9 @@ class Classifier:
         self._compiled = tuple(
             _Compiled(
                 c,
-                tuple((e.pattern, _pattern_keys(e.pattern), e.weight) for e in c.evidence),
-                tuple((n, _pattern_keys(n)) for n in c.negative),
-                tuple((h, _pattern_keys(h)) for h in c.headings),
+                _by_first_word([(e.pattern, _pattern_keys(e.pattern), e.weight) for e in c.evidence]),
+                _by_first_word([(n, _pattern_keys(n)) for n in c.negative]),
+                _by_first_word([(h, _pattern_keys(h)) for h in c.headings]),
             )
             for c in categories
         )
@@ -107,13 +122,13 @@ class Classifier:
     def _score(self, comp: _Compiled, text: _Words, contexts: list[tuple[str, _Words, float]]) -> dict[str, Any] | None:
         negated: list[str] = []
         masked: set[int] = set()
-        for name, keys in comp.negative:
+        for name, keys in _candidates(comp.negative, text):
             for start in text.find(keys):
                 negated.append(name)
                 masked.update(range(max(0, start - NEGATION_WINDOW), start + len(keys) + NEGATION_WINDOW))
         matches: list[dict[str, Any]] = []
         score = 0.0
-        for name, keys, weight in comp.evidence:
+        for name, keys, weight in _candidates(comp.evidence, text):
             hits = [i for i in text.find(keys) if i not in masked]
             if hits:
                 gained = weight * (1 + REPEAT_BONUS * min(len(hits) - 1, 2))
@@ -124,7 +139,7 @@ class Classifier:
         for title, keys, weight in contexts:
             if weight < HEADING_WEIGHT and not supported:
                 continue  # the document's title only confirms what the passage itself suggests
-            for name, pattern in comp.headings:
+            for name, pattern in _candidates(comp.headings, keys):
                 if keys.find(pattern) and (heading_hit is None or weight >= heading_hit["weight"]):
                     heading_hit = {"heading": title, "pattern": name, "weight": weight}
         if heading_hit and not negated:

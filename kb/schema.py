@@ -7,7 +7,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.analysis import lemma_analyzer, stem_analyzer, word_analyzer
 
 # Bumped whenever the schema or the analysis chain changes: forces a full rebuild.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 
 LEMMA_FIELDS = ("text", "heading", "title")
 STEM_FIELDS = ("text_stem", "heading_stem", "title_stem")
@@ -23,7 +23,7 @@ def build_schema() -> Schema:
         text=TEXT(analyzer=lemma, phrase=True),
         heading=TEXT(analyzer=lemma, phrase=False),
         title=TEXT(analyzer=lemma, phrase=False),
-        text_stem=TEXT(analyzer=stem, phrase=False),
+        text_stem=TEXT(analyzer=stem, phrase=True),  # phrases match by stem when lemmas differ
         heading_stem=TEXT(analyzer=stem, phrase=False),
         title_stem=TEXT(analyzer=stem, phrase=False),
         words=TEXT(analyzer=word_analyzer(), phrase=False),

@@ -81,9 +81,11 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
 
 def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
     if unit.phrase:
-        lemmas = analyze(_lemma, unit.text)
-        if len(lemmas) > 1:
-            return Phrase("text", lemmas, slop=1, boost=p.text * 2 * boost), set(lemmas), set(analyze(_stem, unit.text))
+        lemmas, stems = analyze(_lemma, unit.text), analyze(_stem, unit.text)
+        if len(lemmas) > 1 and len(stems) > 1:
+            # A lemma depends on context ("ajouté" alone is an adjective): the stem phrase is the net.
+            query = Or([Phrase("text", lemmas, slop=1, boost=p.text * 2 * boost), Phrase("text_stem", stems, slop=1, boost=p.text_stem * 2 * boost)])
+            return query, set(lemmas), set(stems)
     if unit.prefix:
         prefix = analyze(_stem, unit.text)
         if prefix:

@@ -7,11 +7,13 @@ from whoosh.analysis import Analyzer, StemFilter
 from kb.analysis.filters import (
     AccentFoldFilter,
     AcronymFilter,
+    CompactPositionsFilter,
     CompoundFilter,
     ElisionFilter,
     FrenchStopFilter,
     LowercaseFilter,
 )
+from kb.analysis.memo import MemoAnalyzer, clear_memo
 from kb.analysis.nlp import LEMMAS, get_nlp
 from kb.analysis.normalize import fold_accents, normalize_text
 from kb.analysis.tokenizers import WORD_PATTERN, LemmaTokenizer, NormalizingRegexTokenizer
@@ -19,6 +21,7 @@ from kb.analysis.tokenizers import WORD_PATTERN, LemmaTokenizer, NormalizingRege
 __all__ = [
     "LEMMAS",
     "analyze",
+    "clear_memo",
     "fold_accents",
     "get_nlp",
     "lemma_analyzer",
@@ -30,7 +33,8 @@ __all__ = [
 
 def lemma_analyzer() -> Analyzer:
     """spaCy lemmas: 'manifestez' and 'manifester' meet; the main text field."""
-    return (
+    return MemoAnalyzer(
+        "lemma",
         LemmaTokenizer()
         | ElisionFilter()
         | AcronymFilter()
@@ -38,12 +42,14 @@ def lemma_analyzer() -> Analyzer:
         | LowercaseFilter()
         | FrenchStopFilter()
         | AccentFoldFilter()
+        | CompactPositionsFilter(),
     )
 
 
 def stem_analyzer() -> Analyzer:
     """Snowball stems: catches what lemmas miss (surveillance / surveiller)."""
-    return (
+    return MemoAnalyzer(
+        "stem",
         NormalizingRegexTokenizer(WORD_PATTERN)
         | ElisionFilter()
         | AcronymFilter()
@@ -52,6 +58,7 @@ def stem_analyzer() -> Analyzer:
         | FrenchStopFilter()
         | StemFilter(lang="french", cachesize=50_000)
         | AccentFoldFilter()
+        | CompactPositionsFilter(),
     )
 
 

@@ -113,3 +113,20 @@ class AccentFoldFilter(Filter):
         for t in tokens:
             t.text = fold_accents(t.text)
             yield t
+
+
+class CompactPositionsFilter(Filter):
+    """Renumbers positions after stop words are gone, so "ajouté pendant le test" is a phrase
+    of three consecutive words in the text and in the query alike (compound parts keep sharing
+    their compound's position)."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        last_original: int | None = None
+        current = -1
+        for t in tokens:
+            if t.positions:
+                if t.pos != last_original:
+                    last_original = t.pos
+                    current += 1
+                t.pos = current
+            yield t
