@@ -2,16 +2,59 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
 from flask import Flask
+
+from kb.config import index_dir
+from kb.store import KnowledgeBase
+
+ACCESS_LOGGER = "webui.access"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory (Flask tutorial style): config from defaults, env, then tests."""
     app = Flask(__name__)
-    app.config.from_mapping(KB_INDEX=None)
+    app.config.from_mapping(
+        KB_INDEX=None,
+        # Nothing here reads a request body: anything bigger than this is refused with 413.
+        MAX_CONTENT_LENGTH=16 * 1024,
+        # Query strings longer than this (in characters, once decoded) get 414;
+        # `q` itself is capped at MAX_QUERY_CHARS (400 beyond).
+        MAX_QUERY_STRING=4096,
+        MAX_PATH_LENGTH=2048,
+        MAX_QUERY_CHARS=1000,
+        PAGE_SIZE=10,
+    )
     app.config.from_prefixed_env("KB")
     if test_config:
         app.config.update(test_config)
+    # Readable French JSON, keys in the order the search service builds them.
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    app.extensions["kb"] = KnowledgeBase(index_dir(app.config["KB_INDEX"]))
+    if not app.testing:
+        configure_access_log()
+
+    from webui import api, errors, hooks, pages
+
+    hooks.register(app)
+    errors.register(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
     return app
+
+
+def configure_access_log() -> None:
+    """One line per request on stderr (idempotent: several apps share one handler)."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    if not any(getattr(h, "kb_access", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.kb_access = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)

@@ -1,0 +1,143 @@
+"""The JSON face under /api/: the same search service as the pages and `kb search --json`."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+
+from kb.export import write_csv, write_ndjson
+from kb.models import Passage
+from kb.results import passage_url
+from kb.search import SearchRequest, matching_passages, search
+from kb.taxonomy import load_taxonomy
+from webui import params
+from webui.openapi import openapi_spec
+from webui.service import get_kb, passage_detail
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/")
+def index() -> Response:
+    """Where to start: the endpoints and the OpenAPI description."""
+    return jsonify({
+        "name": "Base de connaissances « risques de l'IA et droits humains »",
+        "openapi": url_for("api.openapi"),
+        "endpoints": {
+            "search": url_for("api.search_passages"),
+            "passage": "/api/passages/{id}",
+            "documents": url_for("api.documents"),
+            "document": "/api/documents/{id}",
+            "categories": url_for("api.categories"),
+            "health": url_for("api.health"),
+            "export_csv": url_for("api.export_csv"),
+            "export_ndjson": url_for("api.export_ndjson"),
+        },
+    })
+
+
+@bp.get("/search")
+def search_passages() -> Response:
+    """Ranked passages with snippets and facets: exactly the object of `kb search --json`."""
+    return jsonify(search(get_kb(), params.api_search(request.args)))
+
+
+@bp.get("/passages/<path:passage_id>")
+def passage(passage_id: str) -> Response:
+    """One passage, its categories with the explanation, its citation and related passages."""
+    return jsonify(passage_detail(passage_id))
+
+
+@bp.get("/documents")
+def documents() -> Response:
+    """Every document's citation metadata, sections and counts."""
+    docs = get_kb().documents()
+    return jsonify({"total": len(docs), "documents": docs})
+
+
+def _passage_item(p: Passage) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "section": list(p.section),
+        "position": p.position,
+        "text": p.text,
+        "categories": p.categories,
+        "links": [{"text": link.text, "url": link.url} for link in p.links],
+        "url": passage_url(p.doc_id, p.anchor),
+    }
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str) -> Response:
+    """One document's metadata and all its passages in reading order."""
+    kb = get_kb()
+    doc = kb.document(doc_id)
+    return jsonify({"document": doc, "passages": [_passage_item(p) for p in kb.document_passages(doc_id)]})
+
+
+@bp.get("/categories")
+def categories() -> Response:
+    """The risk taxonomy with definitions, MIT mapping and passage counts."""
+    counts = get_kb().stats()["per_category"]
+    return jsonify({"categories": [{**c.to_dict(), "passages": counts.get(c.slug, 0)} for c in load_taxonomy()]})
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness plus what is served: counts and when the index was built."""
+    stats = get_kb().stats()
+    return jsonify({
+        "status": "ok",
+        "documents": stats["documents"],
+        "passages": stats["passages"],
+        "words": stats["words"],
+        "built_at": stats["built_at"],
+    })
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API (document ids listed from the current index)."""
+    try:
+        doc_ids = [d["id"] for d in get_kb().documents()]
+    except Exception:  # no index yet: the description stays valid, ids unconstrained
+        doc_ids = []
+    return jsonify(openapi_spec(doc_ids, [c.slug for c in load_taxonomy()], current_app.config["MAX_QUERY_CHARS"]))
+
+
+def _export_rows(req: SearchRequest) -> list[Passage]:
+    """Passages matching the search; no query and no filter means the whole base."""
+    kb = get_kb()
+    if not req.query.strip() and not req.categories and not req.documents:
+        return kb.all_passages()
+    return matching_passages(kb, req)
+
+
+def _export(kind: str) -> Response:
+    req = params.api_filters(request.args)
+    rows = _export_rows(req)
+    out = io.StringIO()
+    if kind == "csv":
+        write_csv(get_kb(), rows, out)
+        mimetype = "text/csv"
+    else:
+        write_ndjson(get_kb(), rows, out)
+        mimetype = "application/x-ndjson"
+    response = Response(out.getvalue(), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="passages.{kind}"'
+    response.headers["X-Total-Count"] = str(len(rows))
+    return response
+
+
+@bp.get("/export.csv")
+def export_csv() -> Response:
+    """All passages matching a search as CSV (one row per passage), as a download."""
+    return _export("csv")
+
+
+@bp.get("/export.ndjson")
+def export_ndjson() -> Response:
+    """All passages matching a search as NDJSON (one JSON object per line), as a download."""
+    return _export("ndjson")

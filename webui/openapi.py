@@ -1,0 +1,197 @@
+"""The OpenAPI 3.1 description of /api/: what clients and the schema fuzzer rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.search import MAX_LIMIT, MAX_OFFSET
+
+STR = {"type": "string"}
+INT = {"type": "integer", "minimum": 0}
+NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {"type": "object", "required": [k for k in properties if k not in optional], "properties": properties}
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _schemas() -> dict[str, Any]:
+    counts = {"type": "object", "additionalProperties": INT}
+    return {
+        "Error": _obj({"error": _obj(
+            {"code": STR, "message": STR, "parameter": STR, "hint": STR}, optional=("parameter", "hint"))}),
+        "Link": _obj({"text": STR, "url": STR}),
+        "DocumentSummary": _obj({"id": STR, "title": NULLABLE_STR, "publisher": NULLABLE_STR,
+                                 "date": NULLABLE_STR, "url": NULLABLE_STR}),
+        "Explanation": _obj({
+            "category": STR, "score": {"type": "number"}, "threshold": {"type": "number"},
+            "assigned": {"type": "boolean"},
+            "section": {"oneOf": [{"type": "null"}, _obj({"heading": STR, "pattern": STR})]},
+            "evidence": _array(_obj({"pattern": STR, "count": INT, "weight": {"type": "number"}})),
+            "negated_by": _array(STR),
+        }),
+        "SearchResult": _obj({
+            "id": STR, "score": {"type": "number"}, "text": STR,
+            "snippet": {"type": "string", "description": "HTML-escaped excerpt; matches wrapped in <mark>."},
+            "document": _ref("DocumentSummary"), "section": _array(STR), "categories": _array(STR),
+            "links": _array(_ref("Link")), "url": {"type": "string", "description": "Reader path /documents/<doc>#<anchor>."},
+            "explanation": _array(_ref("Explanation")),
+        }, optional=("explanation",)),
+        "SearchResponse": _obj({
+            "query": STR, "total": INT, "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            "results": _array(_ref("SearchResult")),
+            "facets": _obj({"category": counts, "document": counts}),
+            "suggestion": NULLABLE_STR,
+            "expansions": _array(_obj({"matched": STR, "entry": STR, "added": _array(STR)})),
+            "corrected_query": NULLABLE_STR,
+            "notes": _array(STR),
+        }),
+        "RelatedPassage": _obj({
+            "id": STR, "score": {"type": "number"}, "text": STR, "document": _ref("DocumentSummary"),
+            "section": _array(STR), "categories": _array(STR), "url": STR,
+        }),
+        "PassageDetail": _obj({
+            "id": STR, "document": _ref("DocumentSummary"), "section": _array(STR), "position": INT,
+            "text": STR, "categories": _array(STR), "explanation": _array(_ref("Explanation")),
+            "links": _array(_ref("Link")), "url": STR,
+            "citation": {"type": "string", "description": "Ready-to-paste French citation."},
+            "related": _array(_ref("RelatedPassage")),
+        }),
+        "Document": _obj({
+            "id": STR, "title": STR, "publisher": NULLABLE_STR, "date": NULLABLE_STR, "kind": NULLABLE_STR,
+            "language": NULLABLE_STR, "licence": NULLABLE_STR, "url": NULLABLE_STR, "base_url": NULLABLE_STR,
+            "description": NULLABLE_STR, "source_file": STR,
+            "sections": _array(_obj({"anchor": STR, "title": STR, "level": {"type": "integer", "minimum": 1}})),
+            "passages": INT, "words": INT,
+        }),
+        "DocumentList": _obj({"total": INT, "documents": _array(_ref("Document"))}),
+        "DocumentPassage": _obj({
+            "id": STR, "section": _array(STR), "position": INT, "text": STR,
+            "categories": _array(STR), "links": _array(_ref("Link")), "url": STR,
+        }),
+        "DocumentDetail": _obj({"document": _ref("Document"), "passages": _array(_ref("DocumentPassage"))}),
+        "Category": _obj({
+            "slug": STR, "label": STR, "definition": STR, "core": {"type": "boolean"},
+            "mit_domains": _array(_obj({"id": STR, "name": STR})), "passages": INT,
+        }),
+        "CategoryList": _obj({"categories": _array(_ref("Category"))}),
+        "Health": _obj({"status": {"const": "ok"}, "documents": INT, "passages": INT, "words": INT,
+                        "built_at": NULLABLE_STR}),
+        "ApiIndex": _obj({"name": STR, "openapi": STR, "endpoints": {"type": "object", "additionalProperties": STR}}),
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _responses(ok: dict[str, Any], *, bad: bool = False, missing: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"200": ok}
+    if bad:
+        out["400"] = _error("A parameter is malformed or out of range; `error.parameter` names it.")
+    if missing:
+        out["404"] = _error("No such passage or document.")
+    out["414"] = _error("The query string or path is too long.")
+    out["503"] = _error("No index has been built yet.")
+    out["default"] = _error("Any other error, in the same JSON shape.")
+    return out
+
+
+def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int) -> list[dict[str, Any]]:
+    document = {"type": "string", "enum": doc_ids} if doc_ids else STR
+    out: list[dict[str, Any]] = [
+        {"name": "q", "in": "query", "description": "Free text: words, \"exact phrases\", -excluded, prefix*, OR.",
+         "schema": {"type": "string", "maxLength": max_q}},
+        {"name": "category", "in": "query", "style": "form", "explode": True,
+         "description": "Only passages of any of these categories (repeatable).",
+         "schema": _array({"type": "string", "enum": slugs})},
+        {"name": "document", "in": "query", "style": "form", "explode": True,
+         "description": "Only passages of any of these documents (repeatable).", "schema": _array(document)},
+    ]
+    if paging:
+        out += [
+            {"name": "limit", "in": "query", "description": "Results per page.",
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}},
+            {"name": "offset", "in": "query", "description": "Results to skip.",
+             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+        ]
+    return out
+
+
+def _export(media: str, description: str, params: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"get": {
+        "operationId": f"export_{media.split('/')[-1].replace('x-', '')}",
+        "summary": description,
+        "description": "Every passage matching the search (no limit); without q and filters, the whole base.",
+        "parameters": params,
+        "responses": _responses({
+            "description": "The passages, as an attachment.",
+            "headers": {
+                "Content-Disposition": {"required": True, "description": "attachment; filename=...", "schema": STR},
+                "X-Total-Count": {"required": True, "description": "Number of passages exported.",
+                                  "schema": {"type": "integer", "minimum": 0}},
+            },
+            "content": {media: {"schema": STR}},
+        }, bad=True),
+    }}
+
+
+def _get(operation_id: str, summary: str, responses: dict[str, Any], parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": operation_id, "summary": summary, "responses": responses}
+    if parameters:
+        op["parameters"] = parameters
+    return {"get": op}
+
+
+def _path_id(description: str) -> list[dict[str, Any]]:
+    return [{"name": "id", "in": "path", "required": True, "description": description, "schema": {"type": "string", "minLength": 1}}]
+
+
+def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dict[str, Any]:
+    """The whole OpenAPI document; document ids come from the index being served."""
+    search_params = _query_params(doc_ids, slugs, paging=True, max_q=max_q)
+    filters = _query_params(doc_ids, slugs, paging=False, max_q=max_q)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Base de connaissances « risques de l'IA et droits humains »",
+            "version": "1.0.0",
+            "description": "Read-only JSON API over French passages on AI risks and human rights. "
+                           "Every error is {\"error\": {\"code\", \"message\"}}. CORS is open for GET.",
+        },
+        "paths": {
+            "/api/": _get("api_index", "Endpoints of this API.", _responses(_ok("ApiIndex", "Links."))),
+            "/api/search": _get("search", "Search passages (same object as `kb search --json`).",
+                                _responses(_ok("SearchResponse", "Ranked passages."), bad=True), search_params),
+            "/api/passages/{id}": _get("get_passage", "One passage with explanation, citation and related passages.",
+                                       _responses(_ok("PassageDetail", "The passage."), missing=True),
+                                       _path_id("Passage id, '<document>/<anchor>' (the slash is part of the id).")),
+            "/api/documents": _get("list_documents", "All documents with citation metadata.",
+                                   _responses(_ok("DocumentList", "The documents."))),
+            "/api/documents/{id}": _get("get_document", "One document and its passages in reading order.",
+                                        _responses(_ok("DocumentDetail", "The document."), missing=True),
+                                        _path_id("Document id.")),
+            "/api/categories": _get("list_categories", "The risk categories with passage counts.",
+                                    _responses(_ok("CategoryList", "The categories."))),
+            "/api/health": _get("health", "Service status and index summary.", _responses(_ok("Health", "Serving."))),
+            "/api/openapi.json": _get("openapi", "This document.", {"200": {
+                "description": "OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                "default": _error("Any error.")}),
+            "/api/export.csv": _export("text/csv", "Export matching passages as CSV.", filters),
+            "/api/export.ndjson": _export("application/x-ndjson", "Export matching passages as NDJSON.", filters),
+        },
+        "components": {"schemas": _schemas()},
+    }

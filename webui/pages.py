@@ -1,0 +1,149 @@
+"""The HTML face: French pages (home, search, reader, passage, categories, about) over kb."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from kb.errors import InvalidParameterError
+from kb.search import MAX_OFFSET, SearchRequest, search
+from kb.taxonomy import get_category, load_taxonomy
+from webui import params
+from webui.present import Pagination, categories_by_slug, citation, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
+from webui.search_view import SearchState, result_cards
+from webui.service import absolute, get_kb, passage_detail
+
+bp = Blueprint("pages", __name__)
+EXAMPLES = ["reconnaissance faciale", "armes autonomes", "droits humains", "services publics", "désinformation"]
+CATEGORY_PAGE = 100
+
+
+@bp.app_context_processor
+def _globals() -> dict[str, Any]:
+    """Helpers every template may use."""
+    labels = {c.slug: c.label for c in load_taxonomy()}
+    return {"french_date": french_date, "french_datetime": french_datetime, "excerpt": excerpt, "safe_url": safe_url,
+            "category_labels": labels}
+
+
+def _run(req: SearchRequest) -> dict[str, Any]:
+    try:
+        return search(get_kb(), req)
+    except InvalidParameterError as exc:
+        raise params.french(exc) from exc
+
+
+@bp.get("/")
+def home() -> str:
+    """What the base holds, the search box, the four core risk types."""
+    kb = get_kb()
+    stats = kb.stats()
+    counts = stats["per_category"]
+    taxonomy = load_taxonomy()
+    return render_template(
+        "home.html", stats=stats, documents=kb.documents(), examples=EXAMPLES, counts=counts,
+        core=[c for c in taxonomy if c.core], others=[c for c in taxonomy if not c.core],
+    )
+
+
+@bp.get("/recherche")
+def search_page() -> str:
+    """Passages matching the query, with facets, active filters, pagination, suggestion."""
+    size = current_app.config["PAGE_SIZE"]
+    req, page = params.html_search(request.args, size)
+    state = SearchState(req.query, req.categories, req.documents)
+    response = _run(req) if (req.query.strip() or req.categories or req.documents) else None
+    documents = {d["id"]: d for d in get_kb().documents()}
+    suggestion = response["suggestion"] if response else None
+    return render_template(
+        "search.html", q=req.query, response=response, page=page,
+        results=result_cards(response, documents) if response else [],
+        facets=state.facets(response, documents) if response else {"category": [], "document": []},
+        active=state.active(documents),
+        pagination=Pagination.of(response["total"], page, size, MAX_OFFSET) if response else None,
+        page_url=state.url,
+        clear_url=state.url(categories=(), documents=()),
+        exact_url=state.url(exact="1"),
+        suggestion_url=state.url(q=suggestion) if suggestion else None,
+        json_url=url_for("api.search_passages", **state.api_args(), limit=req.limit, offset=req.offset or None),
+        export_args=state.api_args(),
+        hidden_filters=state.hidden_inputs(),
+        taxonomy=load_taxonomy(), examples=EXAMPLES,
+    )
+
+
+@bp.get("/documents")
+def documents_page() -> str:
+    """Every document of the base with its citation metadata."""
+    return render_template("documents.html", documents=get_kb().documents())
+
+
+@bp.get("/documents/<doc_id>")
+def document_page(doc_id: str) -> str:
+    """The whole document: headings with ids, every passage with id=<anchor>, the target highlighted."""
+    kb = get_kb()
+    doc = kb.document(doc_id)
+    passages = kb.document_passages(doc_id)
+    target = request.args.get("passage", "")
+    base = doc.get("base_url")
+    items = []
+    for item in reader_items(doc, passages):
+        view: dict[str, Any] = {"item": item}
+        if item.passage is not None:
+            p = item.passage
+            url = absolute(url_for("pages.document_page", doc_id=doc_id) + "#" + p.anchor)
+            html, left_out = linkify(p.text, p.links, base)
+            view.update(html=html, citation=citation(p.text, doc, p.section, url), highlighted=p.id == target,
+                        extra_links=[link_view(link, base) for link in left_out])
+        items.append(view)
+    return render_template("document.html", doc=doc, items=items, source_url=safe_url(doc.get("url") or ""))
+
+
+@bp.get("/passages/<path:passage_id>")
+def passage_page(passage_id: str) -> str:
+    """One passage: citation, categories with their explanation, related passages."""
+    detail = passage_detail(passage_id, related=8)
+    kb = get_kb()
+    passage = kb.passage(passage_id)
+    doc = kb.snapshot().documents.get(passage.doc_id, {})
+    labels = categories_by_slug()
+    explained = sorted(detail["explanation"], key=lambda e: (not e["assigned"], -e["score"]))
+    return render_template(
+        "passage.html", p=detail, doc=doc, html=linkify(passage.text, passage.links, doc.get("base_url"))[0],
+        links=[link_view(link, doc.get("base_url")) for link in passage.links],
+        explained=explained, labels=labels, reader_url=url_for("pages.document_page", doc_id=passage.doc_id, passage=passage.id) + "#" + passage.anchor,
+    )
+
+
+@bp.get("/categories")
+def categories_page() -> str:
+    """The risk taxonomy: every category with its definition and passage count."""
+    counts = get_kb().stats()["per_category"]
+    return render_template("categories.html", taxonomy=load_taxonomy(), counts=counts)
+
+
+@bp.get("/categories/<slug>")
+def category_page(slug: str) -> str:
+    """A category: definition, MIT mapping, its passages grouped by document (100 per page)."""
+    category = get_category(slug)
+    page = params.integer(request.args, "page", 1)
+    if not 1 <= page <= MAX_OFFSET // CATEGORY_PAGE + 1:
+        raise params.invalid("page", f"page must be between 1 and {MAX_OFFSET // CATEGORY_PAGE + 1} (got {page})")
+    response = _run(SearchRequest("", categories=(slug,), limit=CATEGORY_PAGE, offset=(page - 1) * CATEGORY_PAGE))
+    groups = [(doc_id, list(rows)) for doc_id, rows in groupby(response["results"], key=lambda r: r["document"]["id"])]
+    return render_template(
+        "category.html", category=category, response=response, groups=groups, page=page,
+        pagination=Pagination.of(response["total"], page, CATEGORY_PAGE, MAX_OFFSET),
+        page_url=lambda n: url_for("pages.category_page", slug=slug, page=n if n > 1 else None),
+        json_url=url_for("api.search_passages", category=slug, limit=CATEGORY_PAGE, offset=(page - 1) * CATEGORY_PAGE or None),
+    )
+
+
+@bp.get("/a-propos")
+def about_page() -> str:
+    """Sources and licences, how categories are assigned, how to use the API."""
+    kb = get_kb()
+    return render_template("about.html", documents=kb.documents(), taxonomy=load_taxonomy(),
+                           stats=kb.stats(), base=request.host_url.rstrip("/"))
