@@ -175,7 +175,8 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
             response["notes"].append("La requête ne contient aucun mot cherchable.")
         return response
     compiled = compile_query(parsed, kb, params) if not parsed.empty else CompiledQuery(Every())
-    searcher = kb.searcher() if params is DEFAULT_PARAMS else kb.snapshot().index.searcher(weighting=scoring.BM25F(B=params.b, K1=params.k1))
+    own_searcher = params is not DEFAULT_PARAMS  # tuning runs get a searcher with their own BM25F
+    searcher = kb.searcher() if not own_searcher else kb.snapshot().index.searcher(weighting=scoring.BM25F(B=params.b, K1=params.k1))
     suggestion = suggest(searcher, parsed) if not parsed.empty else None
     response["suggestion"] = suggestion
     hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
@@ -194,7 +195,7 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
         snippet = make_snippet(payload["text"], payload.get("spans", []), compiled.lemmas, compiled.stems)
         score = float(hit.score) if isinstance(hit.score, (int, float)) else 0.0
         response["results"].append(passage_json(payload, documents.get(payload["doc_id"], {}), score, snippet, request.explain))
-    if searcher is not kb.searcher():
+    if own_searcher:
         searcher.close()
     return response
 

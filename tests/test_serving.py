@@ -1,0 +1,121 @@
+"""A real server under change and attack: re-indexing while serving, traversal, oversized
+requests, header injection."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+
+pytest_plugins = ["tests.conftest_web"]
+
+KB = str(Path(sys.executable).parent / "kb")
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+@pytest.mark.slow
+def test_server_keeps_answering_during_a_rebuild_and_serves_the_new_index(corpus_copy: Path, tmp_path: Path) -> None:
+    from .conftest_web import LiveServer
+
+    root = tmp_path / "idx"
+    build_index([corpus_copy], root)
+    server = LiveServer(root, tmp_path / "server.log")
+    try:
+        server.wait_ready()
+        statuses: list[int] = []
+        stop = threading.Event()
+
+        def hammer() -> None:
+            queries = ["reconnaissance+faciale", "manifester", "ornithorynque", "droits"]
+            n = 0
+            while not stop.is_set():
+                statuses.append(_get(f"{server.url}/api/search?q={queries[n % 4]}")[0])
+                n += 1
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        (corpus_copy / "ornithorynque.md").write_text("# Nouveau\n\nL'ornithorynque surveille les rivières.\n", encoding="utf-8")
+        build = subprocess.run([KB, "index", "--corpus", str(corpus_copy), "--index", str(root), "-q"], capture_output=True, text=True, timeout=300)
+        assert build.returncode == 0, build.stderr
+        status, body = _get(f"{server.url}/api/search?q=ornithorynque")
+        stop.set()
+        for t in threads:
+            t.join()
+        assert statuses and set(statuses) == {200}, (sorted(set(statuses)), server.log()[-3000:])
+        assert status == 200 and json.loads(body)["total"] == 1  # new index served without a restart
+        assert server.proc.poll() is None
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/..%2f..%2fetc%2fpasswd",
+        "/documents/../../etc/passwd",
+        "/api/documents/..%2F..%2Fpyproject.toml",
+        "/api/passages/../../../../etc/passwd",
+        "/api/passages/%2e%2e/%2e%2e/etc/passwd",
+        "/passages/..%5c..%5cwindows",
+        "/static/../pyproject.toml",
+        "/static/..%2f..%2fpyproject.toml",
+    ],
+)
+def test_path_traversal_gives_4xx(live_server, path: str) -> None:
+    status, body = _get(live_server.url + path)
+    assert 400 <= status < 500, (path, status)
+    assert b"[project]" not in body and b"root:" not in body
+
+
+def _raw(server, request: bytes) -> bytes:
+    """Send raw bytes; return what the server answered (even if it cut the connection after)."""
+    chunks: list[bytes] = []
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        try:
+            sock.sendall(request)
+            sock.shutdown(socket.SHUT_WR)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the server answered and closed before reading everything
+        try:
+            while data := sock.recv(65536):
+                chunks.append(data)
+        except ConnectionResetError:
+            pass
+    return b"".join(chunks)
+
+
+def test_header_injection_is_not_reflected(live_server) -> None:
+    status, _ = _get(live_server.url + "/api/export.csv?q=ia%0d%0aSet-Cookie:%20pwned=1")
+    assert status in (200, 400)
+    response = _raw(live_server, b"GET /api/export.csv?q=ia%0d%0aX-Evil:%201 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    head = response.split(b"\r\n\r\n", 1)[0]
+    assert b"X-Evil" not in head and b"pwned" not in head
+    bad = _raw(live_server, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Test: a\rb\r\nConnection: close\r\n\r\n")
+    assert bad.split(b" ", 2)[1].startswith(b"4") or bad.split(b" ", 2)[1] == b"200"
+
+
+def test_oversized_requests_give_4xx(live_server) -> None:
+    status, body = _get(live_server.url + "/api/search?q=" + "a" * 20_000)
+    assert status in (400, 414) and b'"error"' in body
+    big = b"x" * (2 * 1024 * 1024)
+    response = _raw(live_server, b"POST /api/search HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(big) + big)
+    assert response.split(b" ", 2)[1] in (b"405", b"413")
+    huge_header = _raw(live_server, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"h" * 300_000 + b"\r\nConnection: close\r\n\r\n")
+    assert huge_header.split(b" ", 2)[1].startswith(b"4")
