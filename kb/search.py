@@ -8,7 +8,7 @@ from typing import Any
 from whoosh import scoring
 from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Query, Term
 
-from kb.analysis import analyze, lemma_analyzer, stem_analyzer
+from kb.analysis import LEMMAS, analyze, lemma_analyzer, stem_analyzer
 from kb.errors import InvalidParameterError
 from kb.facets import facet_counts
 from kb.models import Passage
@@ -114,6 +114,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     """Concepts (OR groups) with a coverage bonus, a phrase bonus, and thesaurus expansions."""
     compiled = CompiledQuery(NullQuery)
     groups = parsed.groups
+    LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
     concepts: list[Query] = []
     for group in groups:
         options = []

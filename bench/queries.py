@@ -1,0 +1,65 @@
+"""A fixed, varied query set for latency benchmarks: short, long, phrase, filtered, typo,
+question, prefix — drawn deterministically from the index vocabulary plus domain phrasings."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from kb.store import KnowledgeBase
+
+HANDWRITTEN = [
+    ("short", "surveillance"), ("short", "ia"), ("short", "tableau"), ("short", "macro"),
+    ("phrase", '"reconnaissance faciale"'), ("phrase", '"barre d\'outils"'), ("phrase", '"feuille de calcul"'),
+    ("question", "comment insérer un tableau dans un document ?"),
+    ("question", "quels sont les risques de l'intelligence artificielle pour les droits humains ?"),
+    ("question", "comment puis-je aider pause ia"), ("question", "comment modifier la police par défaut"),
+    ("typo", "survaillance"), ("typo", "reconaissance faciale"), ("typo", "imprimmer le document"),
+    ("long", "les systèmes d'armes autonomes capables de sélectionner et d'attaquer des cibles sans intervention humaine"),
+    ("operators", "tableau -calc"), ("operators", "pétition OR tract"), ("prefix", "surveil*"), ("prefix", "format*"),
+]
+
+
+@dataclass(frozen=True)
+class BenchQuery:
+    """One benchmark query: its kind (for per-kind figures), text and category filter."""
+
+    kind: str
+    text: str
+    categories: tuple[str, ...] = ()
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] + word[i:]
+
+
+def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7) -> list[BenchQuery]:
+    """`n` queries: the handwritten ones, then words and pairs sampled from the vocabulary."""
+    rng = random.Random(seed)
+    reader = kb.searcher().reader()
+    vocab = sorted(
+        w for w in (t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("words"))
+        if w.isalpha() and len(w) >= 5 and reader.doc_frequency("words", w) >= 3
+    )
+    queries = [BenchQuery(kind, text) for kind, text in HANDWRITTEN]
+    categories = ["surveillance", "services-publics", "algorithmes", "armes", "regulation"]
+    while len(queries) < n:
+        kind = rng.choice(["short", "pair", "long", "phrase", "filtered", "typo", "question"])
+        words = rng.sample(vocab, 6)
+        if kind == "short":
+            q = BenchQuery(kind, words[0])
+        elif kind == "pair":
+            q = BenchQuery(kind, f"{words[0]} {words[1]}")
+        elif kind == "long":
+            q = BenchQuery(kind, " ".join(words))
+        elif kind == "phrase":
+            q = BenchQuery(kind, f'"{words[0]} {words[1]}"')
+        elif kind == "filtered":
+            q = BenchQuery(kind, words[0], (rng.choice(categories),))
+        elif kind == "typo":
+            q = BenchQuery(kind, _typo(words[0], rng))
+        else:
+            q = BenchQuery(kind, f"comment {words[0]} les {words[1]} ?")
+        queries.append(q)
+    return queries

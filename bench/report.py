@@ -1,0 +1,93 @@
+"""Renders one benchmark run as docs/benchmarks.md: tables, targets, machine, how to reproduce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _ok(value: float, target: float, higher_is_better: bool) -> str:
+    met = value >= target if higher_is_better else value <= target
+    return "met" if met else "**missed**"
+
+
+def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
+    """Write the Markdown report of one run."""
+    t, m = r["targets"], r["machine"]
+    full, inc, same = r["build"]["full"], r["build"]["incremental"], r["build"]["unchanged"]
+    wps = full["words"] / full["wall"]
+    q = r["queries"]
+    ours, fts = q["ours"], q["fts5"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"One run of `make bench` on {r['date']}. Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, "
+        f"Python {m['python']}, {m['os']}.",
+        "",
+        "Scale corpus: `corpus/` + `../shared/corpus-extra/` + Debian's `libreoffice-help-fr` (2,561 HTML pages, "
+        "fetched by `bench/scale_corpus.py` with `apt-get download` and `dpkg -x` into `bench/cache/`).",
+        "",
+        "## Index build",
+        "",
+        "| measure | value | target |",
+        "| --- | --- | --- |",
+        f"| documents / passages / words | {full['documents']:,} / {full['passages']:,} / {full['words']:,} | |",
+        f"| wall time, full build (process start to exit) | {full['wall']:.1f} s | |",
+        f"| words per second | {wps:,.0f} | ≥ {t['words_per_s']:,} ({_ok(wps, t['words_per_s'], True)}) |",
+        f"| peak memory (build process / lemmatiser workers) | {full['rss_mb']:.0f} MB / {full['children_rss_mb']:.0f} MB | |",
+        f"| index size on disk | {full['size_mb']:.1f} MB | |",
+        f"| incremental rebuild, one page changed | {inc['wall']:.1f} s ({inc['reindexed']} document re-indexed) | |",
+        f"| rebuild with nothing changed | {same['wall']:.1f} s | |",
+        "",
+        "Build phases (seconds, full build): " + ", ".join(f"{k} {v:.1f}" for k, v in full["timings"].items()) + ".",
+        "",
+        "## Query latency, in process",
+        "",
+        f"{q['queries']} varied queries (short, pairs, long, phrases, category-filtered, typos, questions, operators, prefixes) "
+        "on the scale index, through `kb.search.search()` (snippets, facets and suggestions included); the same queries "
+        "against SQLite FTS5 (`unicode61 remove_diacritics 2`, bm25, words OR-ed) over the same passages.",
+        "",
+        "| | p50 | p95 | p99 | max |",
+        "| --- | --- | --- | --- | --- |",
+        f"| ours | {ours['p50']:.1f} ms | {ours['p95']:.1f} ms | {ours['p99']:.1f} ms | {ours['max']:.1f} ms |",
+        f"| FTS5 | {fts['p50']:.2f} ms | {fts['p95']:.2f} ms | {fts['p99']:.2f} ms | {fts['max']:.2f} ms |",
+        f"| ratio ours / FTS5 | {ours['p50'] / fts['p50']:.0f}× | {ours['p95'] / fts['p95']:.0f}× | {ours['p99'] / fts['p99']:.0f}× | |",
+        "",
+        f"Targets: p50 ≤ {t['p50_ms']} ms ({_ok(ours['p50'], t['p50_ms'], False)}), p99 ≤ {t['p99_ms']} ms ({_ok(ours['p99'], t['p99_ms'], False)}).",
+        "",
+        "| kind | n | p50 | p95 | max |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [f"| {k} | {v['n']} | {v['p50']:.1f} ms | {v['p95']:.1f} ms | {v['max']:.1f} ms |" for k, v in q["by_kind"].items()]
+    http = r["http"]
+    lines += ["", "## HTTP under load", ""]
+    if "skipped" in http:
+        lines.append(f"Skipped: {http['skipped']}.")
+    else:
+        lat = http["latency_ms"]
+        rss = http["memory_after"]
+        lines += [
+            f"`kb serve` (waitress, one process, 8 threads) on 127.0.0.1, `wrk -t1 -c{http['connections']} -d{http['duration_s']}s` "
+            "on `/api/search` with the query set above in rotation.",
+            "",
+            "| measure | value | target |",
+            "| --- | --- | --- |",
+            f"| requests per second | {http['rps']:.0f} | ≥ {t['rps']} ({_ok(http['rps'], t['rps'], True)}) |",
+            f"| latency p50 / p75 / p90 / p99 | {lat.get('50', 0):.0f} / {lat.get('75', 0):.0f} / {lat.get('90', 0):.0f} / {lat.get('99', 0):.0f} ms | |",
+            f"| errors (non-2xx + socket) | {http['non_2xx'] + http['socket_errors']} of {http['requests']:,} | 0 ({_ok(-(http['non_2xx'] + http['socket_errors']), 0, True)}) |",
+            f"| resident memory of the worker (now / peak) | {rss['rss_mb']:.0f} MB / {rss['peak_rss_mb']:.0f} MB | ≤ {t['rss_mb']} MB ({_ok(rss['peak_rss_mb'], t['rss_mb'], False)}) |",
+        ]
+    s = r["startup"]
+    lines += [
+        "",
+        "## Start-up",
+        "",
+        f"From launching `kb serve` to the first answered `/api/search` (existing scale index): median {s['median']:.2f} s, "
+        f"max {s['max']:.2f} s over {s['runs']} runs (target ≤ {t['startup_s']} s: {_ok(s['max'], t['startup_s'], False)}).",
+        "",
+    ]
+    if notes:
+        lines += ["## Notes", "", notes.strip(), ""]
+    lines += ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.run --duration 30 --queries 240", "```", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")

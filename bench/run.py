@@ -1,0 +1,141 @@
+"""`make bench`: build, query, HTTP and start-up benchmarks on the scale corpus, written to
+docs/benchmarks.md as the tables of one run (targets beside the figures)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.fts5 import build_fts5, fts5_search
+from bench.http import run_wrk, startup_seconds
+from bench.queries import build_queries
+from bench.scale_corpus import fetch
+from kb.search import SearchRequest, search
+from kb.store import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+KB = str(Path(sys.executable).parent / "kb")
+TARGETS = {"words_per_s": 15_000, "p50_ms": 15, "p99_ms": 100, "rps": 100, "startup_s": 5, "rss_mb": 500}
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0–100)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def _build(corpus: list[Path], index: Path, jobs: int) -> dict[str, Any]:
+    """Run a build in a child process: wall time, peak memory, phases, size on disk."""
+    script = (
+        "import json, resource, sys; from pathlib import Path; from indexer.build import build_index;"
+        f"r = build_index([Path(p) for p in {[str(c) for c in corpus]!r}], Path({str(index)!r}), n_process={jobs});"
+        "print(json.dumps({'documents': r.documents, 'passages': r.passages, 'words': r.words, 'seconds': r.seconds,"
+        " 'up_to_date': r.up_to_date, 'reindexed': len(r.reindexed), 'timings': r.timings,"
+        " 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        " 'children_rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+    )
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["wall"] = time.perf_counter() - start
+    current = index / "current"
+    result["size_mb"] = sum(f.stat().st_size for f in current.resolve().rglob("*") if f.is_file()) / 1e6
+    return result
+
+
+def bench_build(scale: Path, index: Path, jobs: int) -> dict[str, Any]:
+    """Full build of the scale corpus, then the incremental rebuild after one file changes."""
+    corpus_copy = index.parent / "scale-corpus"
+    shutil.copytree(scale, corpus_copy, dirs_exist_ok=True)
+    sources = [ROOT / "corpus", ROOT.parent / "shared" / "corpus-extra", corpus_copy]
+    full = _build(sources, index, jobs)
+    page = sorted(corpus_copy.rglob("*.html"))[100]
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>Paragraphe ajouté pour le banc d'essai.</p></body>"), encoding="utf-8")
+    incremental = _build(sources, index, jobs)
+    unchanged = _build(sources, index, jobs)
+    return {"full": full, "incremental": incremental, "unchanged": unchanged}
+
+
+def bench_queries(index: Path, n: int) -> dict[str, Any]:
+    """In-process latency of our search() and of FTS5 on the same passages, same queries."""
+    kb = KnowledgeBase(index)
+    queries = build_queries(kb, n)
+    search(kb, SearchRequest("warm up"))
+    ours: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    for q in queries:
+        t = time.perf_counter()
+        search(kb, SearchRequest(q.text, categories=q.categories, limit=10))
+        ms = (time.perf_counter() - t) * 1000
+        ours.append(ms)
+        by_kind.setdefault(q.kind, []).append(ms)
+    titles = {d["id"]: d["title"] for d in kb.documents()}
+    db = build_fts5(kb.all_passages(), titles)
+    fts: list[float] = []
+    for q in queries:
+        t = time.perf_counter()
+        fts5_search(db, q.text)
+        fts.append((time.perf_counter() - t) * 1000)
+    summary = lambda v: {"p50": percentile(v, 50), "p95": percentile(v, 95), "p99": percentile(v, 99), "max": max(v), "mean": statistics.fmean(v)}  # noqa: E731
+    return {"queries": len(queries), "ours": summary(ours), "fts5": summary(fts),
+            "by_kind": {k: summary(v) | {"n": len(v)} for k, v in sorted(by_kind.items())},
+            "samples": [q.text for q in queries[:12]]}
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = "unknown"
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": f"{mem:.0f} GiB", "python": platform.python_version(), "os": platform.platform()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=2, help="lemmatisation processes during the build")
+    parser.add_argument("--queries", type=int, default=240)
+    parser.add_argument("--duration", type=int, default=30, help="seconds of HTTP load")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    from bench.report import write_report
+
+    scale = fetch()
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    try:
+        index = work / "index"
+        print("building the scale index…", file=sys.stderr)
+        build = bench_build(scale, index, args.jobs)
+        print(json.dumps(build["full"]), file=sys.stderr)
+        print("query latency…", file=sys.stderr)
+        queries = bench_queries(index, args.queries)
+        print("start-up…", file=sys.stderr)
+        startup = startup_seconds(KB, index)
+        print("HTTP load…", file=sys.stderr)
+        http = run_wrk(KB, index, args.duration, build_queries(KnowledgeBase(index), args.queries))
+        results = {"machine": machine(), "build": build, "queries": queries, "startup": startup, "http": http, "targets": TARGETS,
+                   "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "benchmarks.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
+        notes = ROOT / "bench" / "notes.md"
+        write_report(results, args.output, notes.read_text(encoding="utf-8") if notes.exists() else "")
+        print(args.output.read_text(encoding="utf-8"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
