@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from whoosh import sorting
 from whoosh.query import Term
 
 MAX_DOCUMENT_FACETS = 50
+# Facets Whoosh counts while it ranks (one pass when no filter is applied).
+FACETS = sorting.Facets({"document": sorting.FieldFacet("doc_id"), "category": sorting.FieldFacet("category_set")})
+
+
+def grouped_facets(results: Any) -> dict[str, dict[str, int]]:
+    """Facet counts from a search run with groupedby=FACETS and maptype=Count."""
+    categories: Counter[str] = Counter()
+    for value, count in results.groups("category").items():
+        if value:
+            categories.update({slug: count for slug in value.split(",")})
+    documents = Counter(results.groups("document"))
+    return {"category": dict(categories.most_common()), "document": dict(documents.most_common(MAX_DOCUMENT_FACETS))}
 
 
 def _postings(searcher: Any, field: str, value: str) -> set[int]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import scoring
+from whoosh import scoring, sorting
 from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Query, Term
 
-from kb.analysis import LEMMAS, analyze, lemma_analyzer, stem_analyzer
+from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer
 from kb.errors import InvalidParameterError
-from kb.facets import facet_counts
+from kb.facets import FACETS, facet_counts, grouped_facets
 from kb.models import Passage
 from kb.query import ParsedQuery, Unit, parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
@@ -67,7 +67,7 @@ class CompiledQuery:
 
 
 def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
-    lemmas = analyze(_lemma, text)
+    lemmas = lemma_alternatives(text)
     stems = analyze(_stem, text)
     boosts = p.field_boosts()
     clauses: list[Query] = []
@@ -202,15 +202,17 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
 
 
 def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
+    window = request.offset + request.limit
+    sortedby = ["doc_id", "position"] if browse else None
+    if not (request.categories or request.documents):
+        # No filter: one pass ranks, counts and groups the matches.
+        results = searcher.search(query, limit=window, sortedby=sortedby, groupedby=FACETS, maptype=sorting.Count)
+        return list(results)[request.offset : window], len(results), grouped_facets(results)
     matched = set(searcher.docs_for_query(query))
     facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
     if not allowed:
         return [], 0, facets
-    window = request.offset + request.limit
-    if browse:
-        results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
-    else:
-        results = searcher.search(query, limit=window, filter=allowed)
+    results = searcher.search(query, limit=window, filter=allowed, sortedby=sortedby)
     return list(results)[request.offset : window], len(allowed), facets
 
 

@@ -21,6 +21,7 @@ from kb.analysis.tokenizers import WORD_PATTERN, LemmaTokenizer, NormalizingRege
 __all__ = [
     "LEMMAS",
     "analyze",
+    "lemma_alternatives",
     "clear_memo",
     "fold_accents",
     "get_nlp",
@@ -70,3 +71,14 @@ def word_analyzer() -> Analyzer:
 def analyze(analyzer: Analyzer, text: str) -> list[str]:
     """Token texts of `text` through `analyzer` (tests and query building use it)."""
     return [t.text for t in analyzer(text)]
+
+
+def lemma_alternatives(text: str) -> list[str]:
+    """Lemmas of `text` plus the folded forms as written: a word alone in a query can get
+    another lemma than in a sentence ("pause" alone is tagged as a verb), so both are tried."""
+    out: list[str] = []
+    for t in lemma_analyzer()(text):
+        for term in (t.text, fold_accents(getattr(t, "surface", t.text).lower())):
+            if term not in out:
+                out.append(term)
+    return out
