@@ -37,6 +37,7 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._local = threading.local()
+        self._stats: tuple[Snapshot, dict[str, Any]] | None = None
 
     def snapshot(self) -> Snapshot:
         """The current build, reopened if `current` now points elsewhere."""
@@ -114,7 +115,16 @@ class KnowledgeBase:
         return out
 
     def stats(self) -> dict[str, Any]:
-        """Passages per category and per document, plus totals."""
+        """Passages per category and per document, plus totals (computed once per build)."""
+        snap = self.snapshot()
+        cached = self._stats
+        if cached is not None and cached[0] is snap:
+            return cached[1]
+        stats = self._compute_stats(snap)
+        self._stats = (snap, stats)
+        return stats
+
+    def _compute_stats(self, snap: Snapshot) -> dict[str, Any]:
         s = self.searcher()
         per_category: Counter[str] = Counter()
         per_document: Counter[str] = Counter()
@@ -122,12 +132,12 @@ class KnowledgeBase:
             payload = fields["payload"]
             per_document[payload["doc_id"]] += 1
             per_category.update(payload.get("categories", []))
-        docs = self.snapshot().documents
+        docs = snap.documents
         return {
             "documents": len(docs),
             "passages": sum(per_document.values()),
             "words": sum(d.get("words", 0) for d in docs.values()),
-            "built_at": self.snapshot().manifest.get("built_at"),
+            "built_at": snap.manifest.get("built_at"),
             "per_category": dict(per_category),
             "per_document": dict(per_document),
         }
