@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.fts5 import build_fts5, fts5_search
+from bench.baselines import Fts5, export_records
 from bench.http import run_wrk, startup_seconds
 from bench.queries import build_queries
 from bench.scale_corpus import fetch
@@ -79,12 +79,11 @@ def bench_queries(index: Path, n: int) -> dict[str, Any]:
         ms = (time.perf_counter() - t) * 1000
         ours.append(ms)
         by_kind.setdefault(q.kind, []).append(ms)
-    titles = {d["id"]: d["title"] for d in kb.documents()}
-    db = build_fts5(kb.all_passages(), titles)
+    fts5 = Fts5(export_records(kb))
     fts: list[float] = []
     for q in queries:
         t = time.perf_counter()
-        fts5_search(db, q.text)
+        fts5.rank(q.text)
         fts.append((time.perf_counter() - t) * 1000)
     summary = lambda v: {"p50": percentile(v, 50), "p95": percentile(v, 95), "p99": percentile(v, 99), "max": max(v), "mean": statistics.fmean(v)}  # noqa: E731
     return {"queries": len(queries), "ours": summary(ours), "fts5": summary(fts),

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import scoring, sorting
-from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, Or, Phrase, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, Every, NullQuery, Or, Phrase, Query, Term
 
-from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer
+from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.errors import InvalidParameterError
 from kb.facets import FACETS, facet_counts, grouped_facets
 from kb.models import Passage
@@ -25,6 +25,7 @@ MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
+_words = word_analyzer()
 
 
 @dataclass
@@ -76,6 +77,9 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
             continue
         for term in dict.fromkeys(stems if name.endswith("_stem") else lemmas):
             clauses.append(Term(name, term, boost=weight * boost))
+    if p.words and (not fields or "words" in fields):
+        # The word as written (unstemmed, accents kept) is the most precise evidence of all.
+        clauses += [Term("words", w, boost=p.words * boost) for w in dict.fromkeys(analyze(_words, text))]
     return (Or(clauses) if clauses else NullQuery), set(lemmas), set(stems)
 
 
@@ -115,7 +119,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     compiled = CompiledQuery(NullQuery)
     groups = parsed.groups
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
-    concepts: list[Query] = []
+    per_group: list[Query | None] = []
     for group in groups:
         options = []
         for unit in group:
@@ -124,27 +128,47 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
             compiled.stems |= stems
             if q is not NullQuery:
                 options.append(q)
-        if options:
-            concepts.append(Or(options) if len(options) > 1 else options[0])
+        per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
     compiled.expansions = default_thesaurus().expand(keys, [g[0].text for g in groups])
-    expansions: list[Query] = []
-    for exp in compiled.expansions:
+    spans = {e.start: e for e in compiled.expansions}
+    concepts: list[Query] = []
+    i = 0
+    while i < len(groups):
+        exp = spans.get(i)
+        if exp is None:
+            if per_group[i] is not None:
+                concepts.append(per_group[i])
+            i += 1
+            continue
+        # A thesaurus span is one concept: its literal words or an expansion, whichever
+        # scores best (so the concept is not credited twice).
+        literal = [q for q in per_group[exp.start : exp.end] if q is not None]
+        alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
             q, lemmas, stems = _expansion_query(expression, p)
             if q is not NullQuery:
                 compiled.lemmas |= lemmas
                 compiled.stems |= stems
-                expansions.append(q)
-    if not concepts and not expansions:
+                alternatives.append(q)
+        if alternatives:
+            concepts.append(DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
+        i = exp.end
+    if not concepts:
         return compiled
-    main: Query = Or(concepts, scale=p.coverage) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
-    words = [analyze(_lemma, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
+    main: Query = Or(concepts) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
+    bonuses: list[Query] = []
+    if len(concepts) > 1 and p.coverage:
+        # Coverage: each distinct concept a passage contains adds the same bonus, so passages
+        # that cover more of the query rank above those that repeat one word often.
+        bonuses += [ConstantScoreQuery(c, p.coverage) for c in concepts]
+    words = [analyze(_stem, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
     firsts = [w[0] for w in words if w]
-    if len(firsts) > 1 and p.phrase and main is not NullQuery:
-        main = AndMaybe(main, Phrase("text", firsts, slop=p.phrase_slop, boost=p.phrase))
-    if expansions:
-        main = Or(([main] if main is not NullQuery else []) + expansions)
+    if p.phrase:
+        # Proximity: consecutive query words found close together in the text.
+        bonuses += [Phrase("text_stem", pair, slop=p.phrase_slop, boost=p.phrase) for pair in zip(firsts, firsts[1:]) if pair[0] != pair[1]]
+    if bonuses and main is not NullQuery:
+        main = AndMaybe(main, Or(bonuses))
     if parsed.excluded:
         excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
         excluded = [q for q in excluded if q is not NullQuery]

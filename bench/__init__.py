@@ -1,0 +1,1 @@
+"""Search-quality evaluation: judged queries over corpus/, PIAF-dev, baselines and tuning."""

@@ -1,0 +1,233 @@
+"""`make eval`: judged queries over corpus/ and PIAF-dev, ours beside Whoosh-default and FTS5
+baselines computed in the same run on the same passages; --check fails when a target is missed."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import piaf as piaf_set
+from bench.baselines import Fts5, Ours, WhooshDefault, export_records
+from bench.judged import JudgedDataError, JudgedQuery, resolve
+from bench.metrics import MRR_MIN_GRADE, first_rank, hit_scores, judged_scores, mean_scores
+from indexer.build import build_index
+from kb.ranking import DEFAULT_PARAMS, RankingParams
+from kb.store import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
+SYSTEMS = ("ours", "whoosh-default", "fts5")
+TARGETS = {"judged_ndcg@10": 0.90, "judged_type_ndcg@10": 0.80, "piaf_mrr@10": 0.80, "piaf_r@1": 0.73}
+FAIL_NDCG = 0.8  # a judged query is listed as failing below this nDCG@10 ...
+FAIL_RANK = 3  # ... or when its first passage graded ≥ 2 is not in the top 3
+MRR_RULE = f"MRR@10 counts the first passage graded >= {MRR_MIN_GRADE}; nDCG gain 2^grade-1, ideal from all judged passages"
+Ranker = Callable[[str], Sequence[str]]
+
+
+def source_state() -> dict[str, Any]:
+    """Commit measured and whether kb/ or indexer/ had uncommitted changes (read-only git)."""
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "kb", "indexer")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "engine_changed_since_commit": None if status is None else bool(status)}
+
+
+def _systems(kb: KnowledgeBase, params: RankingParams) -> dict[str, Any]:
+    """The three systems over the passages of one index."""
+    records = export_records(kb)
+    return {"ours": Ours(kb, params), "whoosh-default": WhooshDefault(records), "fts5": Fts5(records)}
+
+
+def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker]) -> dict[str, Any]:
+    """Overall and per-type nDCG@10, MRR@10, recall@10 per system, plus our per-query detail."""
+    types = sorted({q.type for q in queries})
+    out: dict[str, Any] = {"queries": len(queries), "judged_passages": sum(len(q.grades) for q in queries), "rule": MRR_RULE, "systems": {}}
+    per_query: list[dict[str, Any]] = []
+    for name, rank in rankers.items():
+        rows = []
+        for q in queries:
+            ranked = list(rank(q.query))
+            scores = judged_scores(ranked, q.grades)
+            rows.append(scores)
+            if name == "ours":
+                per_query.append({"query": q.query, "type": q.type, **scores, "first_rank": first_rank(ranked, q.grades, MRR_MIN_GRADE),
+                                  "best_rank": first_rank(ranked, q.grades, max(q.grades.values())),
+                                  "top3": [f"{pid} (g{q.grades.get(pid, 0)})" for pid in ranked[:3]]})
+        out["systems"][name] = {
+            "overall": mean_scores(rows),
+            "per_type": {t: {"n": sum(q.type == t for q in queries), **mean_scores([r for r, q in zip(rows, queries) if q.type == t])} for t in types},
+        }
+    out["per_query"] = per_query
+    out["failing"] = [r for r in per_query if r["ndcg@10"] < FAIL_NDCG or r["first_rank"] is None or r["first_rank"] > FAIL_RANK]
+    return out
+
+
+def piaf_report(kb: KnowledgeBase, data: piaf_set.PiafSet, rankers: dict[str, Ranker]) -> dict[str, Any]:
+    """R@1, R@5 and MRR@10 per system over every PIAF-dev question."""
+    origins, texts, unmapped = piaf_set.passage_origins(kb, data)
+    out: dict[str, Any] = {
+        "articles": len(data.titles), "paragraphs": sum(len(c) for c in data.contexts), "passages": len(origins),
+        "unmapped_passages": unmapped, "questions": len(data.questions), "systems": {}, "seconds": {},
+    }
+    for name, rank in rankers.items():
+        started = time.perf_counter()
+        out["systems"][name] = hit_scores(piaf_set.hit_ranks(rank, data, origins, texts))
+        out["seconds"][name] = round(time.perf_counter() - started, 1)
+    return out
+
+
+def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every target with our measured value; `ok` False when it is missed."""
+    out: list[dict[str, Any]] = []
+    judged = results.get("judged")
+    if judged:
+        ours = judged["systems"]["ours"]
+        out.append({"name": "judged nDCG@10", "value": ours["overall"]["ndcg@10"], "target": TARGETS["judged_ndcg@10"]})
+        for t, row in ours["per_type"].items():
+            out.append({"name": f"judged nDCG@10 [{t}]", "value": row["ndcg@10"], "target": TARGETS["judged_type_ndcg@10"]})
+    piaf = results.get("piaf")
+    if piaf:
+        ours = piaf["systems"]["ours"]
+        out.append({"name": "PIAF MRR@10", "value": ours["mrr@10"], "target": TARGETS["piaf_mrr@10"]})
+        out.append({"name": "PIAF R@1", "value": ours["r@1"], "target": TARGETS["piaf_r@1"]})
+    for c in out:
+        c["ok"] = c["value"] >= c["target"]
+    return out
+
+
+def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judged: bool = True, piaf: bool = True,
+        params: RankingParams = DEFAULT_PARAMS) -> dict[str, Any]:
+    """The whole evaluation; index roots are built (PIAF: cached in bench/cache) when not given."""
+    results: dict[str, Any] = {"source": source_state(), "params": dataclasses.asdict(params), "seconds": {}}
+    if judged:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
+            root = corpus_root or Path(tmp) / "index"
+            if corpus_root is None:
+                build_index([CORPUS], root)
+            kb = KnowledgeBase(root)
+            systems = _systems(kb, params)
+            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()})
+            for s in systems.values():
+                s.close()
+        results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
+    if piaf:
+        started = time.perf_counter()
+        data = piaf_set.load()
+        kb = KnowledgeBase(piaf_root or piaf_set.build(data))
+        results["seconds"]["piaf_index"] = round(time.perf_counter() - started, 1)
+        systems = _systems(kb, params)
+        results["piaf"] = piaf_report(kb, data, {n: s.rank for n, s in systems.items()})
+        for s in systems.values():
+            s.close()
+        results["seconds"]["piaf"] = round(time.perf_counter() - started, 1)
+    results["checks"] = checks(results)
+    return results
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def tables(results: dict[str, Any]) -> str:
+    """Plain-text tables: judged (overall + per type), PIAF, failing judged queries, targets."""
+    lines: list[str] = []
+    judged = results.get("judged")
+    if judged:
+        lines.append(f"Judged queries over corpus/ ({judged['queries']} queries, {judged['judged_passages']} judged passages)")
+        lines.append(f"  {judged['rule']}")
+        head = f"{'type':<12}{'n':>4} | " + " | ".join(f"{s:^23}" for s in SYSTEMS)
+        sub = f"{'':<12}{'':>4} | " + " | ".join(f"{'nDCG':>7}{'MRR':>8}{'R@10':>8}" for _ in SYSTEMS)
+        lines += [head, sub, "-" * len(head)]
+        rows = [("overall", judged["queries"], {s: judged["systems"][s]["overall"] for s in SYSTEMS})]
+        for t in judged["systems"]["ours"]["per_type"]:
+            rows.append((t, judged["systems"]["ours"]["per_type"][t]["n"], {s: judged["systems"][s]["per_type"][t] for s in SYSTEMS}))
+        for label, n, by in rows:
+            cells = " | ".join(f"{_fmt(by[s]['ndcg@10']):>7}{_fmt(by[s]['mrr@10']):>8}{_fmt(by[s]['recall@10']):>8}" for s in SYSTEMS)
+            lines.append(f"{label:<12}{n:>4} | {cells}")
+        lines.append("")
+        lines.append(f"Failing judged queries (ours; nDCG@10 < {FAIL_NDCG} or first passage graded >= 2 not in top {FAIL_RANK}): {len(judged['failing'])}")
+        for r in judged["failing"]:
+            lines.append(f"  [{r['type']}] {r['query']!r}: nDCG {_fmt(r['ndcg@10'])}, first g>=2 at {r['first_rank'] or '-'}, best-graded at {r['best_rank'] or '-'}")
+            lines.append(f"      top 3: {', '.join(r['top3']) or '(nothing)'}")
+        lines.append("")
+    piaf = results.get("piaf")
+    if piaf:
+        lines.append(f"PIAF-dev ({piaf['questions']} questions, {piaf['articles']} articles, {piaf['paragraphs']} paragraphs -> {piaf['passages']} passages, {piaf['unmapped_passages']} unmapped)")
+        lines.append("  hit = passage from the gold paragraph that contains an answer text")
+        lines.append(f"{'system':<16}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'seconds':>9}")
+        for s in SYSTEMS:
+            m = piaf["systems"][s]
+            lines.append(f"{s:<16}{_fmt(m['r@1']):>7}{_fmt(m['r@5']):>7}{_fmt(m['mrr@10']):>8}{piaf['seconds'][s]:>9}")
+        lines.append(f"{'(ref) Lucene FR':<16}{'0.706':>7}{'0.884':>7}{'0.780':>8}   from the issue (not recomputed): Lucene French BM25, k1 1.2 b 0.75")
+        lines.append("")
+    lines.append("Targets (ours)")
+    for c in results["checks"]:
+        lines.append(f"  {'ok  ' if c['ok'] else 'MISS'} {c['name']:<34} {_fmt(c['value'])}  (target >= {c['target']:.2f})")
+    src = results.get("source") or {}
+    dirty = " + uncommitted kb/ or indexer/ changes" if src.get("engine_changed_since_commit") else ""
+    lines.append(f"Engine: commit {src.get('commit') or '?'}{dirty}. Seconds: " + ", ".join(f"{k} {v}" for k, v in results["seconds"].items()))
+    return "\n".join(lines)
+
+
+def parse_params(text: str) -> RankingParams:
+    """'k1=0.6,b=0.5' → RankingParams with those fields changed (types as declared)."""
+    kinds = {f.name: type(getattr(DEFAULT_PARAMS, f.name)) for f in dataclasses.fields(RankingParams)}
+    changes: dict[str, Any] = {}
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        name, _, value = item.partition("=")
+        if name not in kinds:
+            raise ValueError(f"unknown field {name!r}")
+        changes[name] = kinds[name](value)
+    return dataclasses.replace(DEFAULT_PARAMS, **changes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the tables (or JSON), write bench/results/eval.json, exit 1 with --check on a miss."""
+    ap = argparse.ArgumentParser(prog="python -m bench.evaluate", description=__doc__)
+    ap.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
+    ap.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
+    ap.add_argument("--skip-piaf", action="store_true", help="judged queries only (seconds instead of a minute)")
+    ap.add_argument("--skip-judged", action="store_true", help="PIAF-dev only")
+    ap.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the JSON results (default {RESULTS.relative_to(ROOT)})")
+    ap.add_argument("--no-write", action="store_true", help="do not write the JSON results file")
+    ap.add_argument("--params", default="", help="RankingParams changes to evaluate, e.g. 'k1=0.4,b=0.5' (see bench.tune)")
+    args = ap.parse_args(argv)
+    try:
+        params = parse_params(args.params) if args.params else DEFAULT_PARAMS
+    except (TypeError, ValueError) as exc:
+        ap.error(f"--params: {exc}")
+    started = time.perf_counter()
+    try:
+        results = run(judged=not args.skip_judged, piaf=not args.skip_piaf, params=params)
+    except JudgedDataError as exc:  # a data error, not a quality figure: say so and stop
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    results["seconds"]["total"] = round(time.perf_counter() - started, 1)
+    if not args.no_write:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(results, ensure_ascii=False, indent=1) if args.json else tables(results))
+    missed = [c["name"] for c in results["checks"] if not c["ok"]]
+    if args.check and missed:
+        print(f"missed {len(missed)} target(s): {', '.join(missed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The search-quality evaluation (`make eval`) run in-process: metrics, data checks, targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench import evaluate, piaf
+from bench.baselines import Fts5, OursFast, Record, fts5_query, search_ids
+from bench.judged import JudgedDataError, load_raw, resolve
+from bench.metrics import hit_scores, judged_scores, ndcg, recall, reciprocal_rank
+from kb.store import KnowledgeBase
+
+JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw()})
+
+
+@pytest.fixture(scope="session")
+def piaf_data() -> piaf.PiafSet:
+    return piaf.load()
+
+
+@pytest.fixture(scope="session")
+def piaf_index(piaf_data: piaf.PiafSet) -> Path:
+    """The PIAF-dev articles indexed once (cached in bench/cache while code and data are unchanged)."""
+    return piaf.build(piaf_data)
+
+
+@pytest.fixture(scope="session")
+def judged_results(corpus_index: Path) -> dict[str, Any]:
+    return evaluate.run(corpus_root=corpus_index, piaf=False)
+
+
+@pytest.fixture(scope="session")
+def piaf_results(piaf_index: Path) -> dict[str, Any]:
+    return evaluate.run(piaf_root=piaf_index, judged=False)
+
+
+# Metrics ------------------------------------------------------------------------------------
+
+
+def test_ndcg_uses_exponential_gains_and_the_ideal_of_all_judged_passages() -> None:
+    grades = {"a": 3, "b": 1}
+    assert ndcg(["a", "b"], grades) == pytest.approx(1.0)
+    assert ndcg(["b", "a"], grades) == pytest.approx((1 + 7 / 1.5849625) / (7 + 1 / 1.5849625))
+    assert ndcg(["x"] * 10 + ["a"], grades) == 0.0  # beyond the cut-off
+
+
+def test_mrr_counts_the_first_passage_graded_two_or_more() -> None:
+    grades = {"weak": 1, "good": 2}
+    assert judged_scores(["weak", "good"], grades)["mrr@10"] == 0.5
+    assert reciprocal_rank(["x", "y", "a"], {"a"}) == pytest.approx(1 / 3)
+    assert recall(["weak", "x"], grades) == 0.5
+
+
+def test_hit_scores() -> None:
+    assert hit_scores([1, 2, None, 11]) == {"r@1": 0.25, "r@5": 0.5, "mrr@10": pytest.approx((1 + 0.5) / 4)}
+
+
+# Data and systems ---------------------------------------------------------------------------
+
+
+def test_every_judged_quote_maps_to_one_passage(kb: KnowledgeBase) -> None:
+    queries = resolve(kb)
+    assert len(queries) == len(load_raw())
+    assert all(q.grades for q in queries)
+
+
+def test_a_quote_found_nowhere_is_a_data_error(kb: KnowledgeBase, tmp_path: Path) -> None:
+    bad = tmp_path / "judged.yaml"
+    bad.write_text('- query: "x"\n  type: exact\n  relevant:\n    - {doc: charte-des-valeurs, quote: "pas dans le corpus", grade: 3}\n')
+    with pytest.raises(JudgedDataError, match="pas dans le corpus"):
+        resolve(kb, bad)
+
+
+def test_fts5_queries_never_break_on_syntax() -> None:
+    fts = Fts5([Record("p1", "La reconnaissance faciale à Paris", "Surveillance", "Dossier")])
+    try:
+        for query in ['"reconnaissance faciale"', 'AND OR NOT NEAR( * ^ : "', "l'IA ?", "-", '"un"']:
+            fts.rank(query)
+        assert fts.rank("reconnaissance OR rien") == ["p1"]
+        assert fts5_query('l\'IA "reconnaissance faciale" x"y') == '"l" OR "IA" OR "reconnaissance faciale" OR "x" OR "y"'
+    finally:
+        fts.close()
+
+
+def test_piaf_paragraphs_stay_intact(piaf_index: Path, piaf_data: piaf.PiafSet) -> None:
+    origins, _, unmapped = piaf.passage_origins(KnowledgeBase(piaf_index), piaf_data)
+    assert unmapped == 0
+    assert len(origins) >= sum(len(c) for c in piaf_data.contexts)
+
+
+def test_fast_ranker_is_the_ranking_of_search(kb: KnowledgeBase, piaf_index: Path, piaf_data: piaf.PiafSet) -> None:
+    ours = OursFast(kb)
+    for entry in load_raw():
+        assert ours.rank(entry["query"]) == search_ids(kb, entry["query"]), entry["query"]
+    pkb = KnowledgeBase(piaf_index)
+    ours = OursFast(pkb)
+    for q in piaf_data.questions[::10]:
+        assert ours.rank(q.text) == search_ids(pkb, q.text), q.text
+
+
+# Targets ------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="target not met yet (issue 4 stays open): judged nDCG@10 ~0.82 overall, "
+                   "question type ~0.63; strict, so the suite flags the day it passes and this marker must go")
+def test_judged_query_targets(judged_results: dict[str, Any]) -> None:
+    checks = judged_results["checks"]
+    assert {c["name"] for c in checks} == {"judged nDCG@10"} | {f"judged nDCG@10 [{t}]" for t in JUDGED_TYPES}
+    missed = [f"{c['name']} {c['value']:.3f} < {c['target']}" for c in checks if not c["ok"]]
+    assert not missed, "missed: " + "; ".join(missed) + "\n\n" + evaluate.tables(judged_results)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="target not met yet (issue 4 stays open): PIAF-dev R@1 0.724 < 0.73, "
+                   "MRR@10 0.798 < 0.80; strict, so the suite flags the day it passes and this marker must go")
+def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
+    piaf_part = piaf_results["piaf"]
+    assert piaf_part["questions"] == 2025
+    assert set(piaf_part["systems"]) == set(evaluate.SYSTEMS)
+    missed = [f"{c['name']} {c['value']:.3f} < {c['target']}" for c in piaf_results["checks"] if not c["ok"]]
+    assert not missed, "missed: " + "; ".join(missed) + "\n\n" + evaluate.tables(piaf_results)
+
+
+def test_check_flag_sets_the_exit_status(judged_results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(evaluate, "run", lambda **_: judged_results)
+    expected = 0 if all(c["ok"] for c in judged_results["checks"]) else 1
+    assert evaluate.main(["--skip-piaf", "--no-write", "--check"]) == expected
+    out = capsys.readouterr().out
+    assert "whoosh-default" in out and "fts5" in out and "Failing judged queries" in out
+    assert evaluate.main(["--skip-piaf", "--no-write"]) == 0
