@@ -140,7 +140,7 @@ class OursFast:
             self._searcher = kb.searcher()
             self._owned = False
         else:
-            self._searcher = kb.snapshot().index.searcher(weighting=scoring.BM25F(B=params.b, K1=params.k1))
+            self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())
             self._owned = True
 
     def rank(self, query: str, k: int = 10) -> list[str]:

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import Counter
 from typing import Any
 
-from whoosh import sorting
 from whoosh.query import Term
 
 MAX_DOCUMENT_FACETS = 50
-# Facets Whoosh counts while it ranks (one pass when no filter is applied).
-FACETS = sorting.Facets({"document": sorting.FieldFacet("doc_id"), "category": sorting.FieldFacet("category_set")})
+_COLUMNS: "weakref.WeakKeyDictionary[Any, tuple[list[str], list[str]]]" = weakref.WeakKeyDictionary()
 
 
-def grouped_facets(results: Any) -> dict[str, dict[str, int]]:
-    """Facet counts from a search run with groupedby=FACETS and maptype=Count."""
-    categories: Counter[str] = Counter()
-    for value, count in results.groups("category").items():
-        if value:
-            categories.update({slug: count for slug in value.split(",")})
-    documents = Counter(results.groups("document"))
-    return {"category": dict(categories.most_common()), "document": dict(documents.most_common(MAX_DOCUMENT_FACETS))}
+def _columns(reader: Any) -> tuple[list[str], list[str]]:
+    """(category_set, doc_id) of every passage by document number, read once per reader."""
+    cached = _COLUMNS.get(reader)
+    if cached is None:
+        cats, docs = reader.column_reader("category_set"), reader.column_reader("doc_id")
+        cached = (list(cats), list(docs))
+        _COLUMNS[reader] = cached
+    return cached
 
 
 def _postings(searcher: Any, field: str, value: str) -> set[int]:
@@ -42,15 +41,12 @@ def facet_counts(
     category_counts: Counter[str] = Counter()
     document_counts: Counter[str] = Counter()
     if by_doc or by_cat:
-        reader = searcher.reader()
-        cats = reader.column_reader("category_set") if by_doc else None
-        docs = reader.column_reader("doc_id") if by_cat else None
-        for n in by_doc:
-            value = cats[n]
+        cats, docs = _columns(searcher.reader())
+        for value, count in Counter(cats[n] for n in by_doc).items():
             if value:
-                category_counts.update(value.split(","))
-        for n in by_cat:
-            document_counts[docs[n]] += 1
+                for slug in value.split(","):
+                    category_counts[slug] += count
+        document_counts.update(docs[n] for n in by_cat)
     return (
         {
             "category": dict(category_counts.most_common()),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from whoosh import scoring
+
 
 @dataclass(frozen=True)
 class RankingParams:
@@ -27,6 +29,10 @@ class RankingParams:
     thesaurus: float = 0.4  # an expansion competes with the literal words of its concept (max, not sum)
     max_prefix_terms: int = 50
     fuzzy_maxdist: int = 1
+
+    def weighting(self) -> scoring.BM25F:
+        """The BM25F scorer with these constants (Whoosh's own default is k1 1.2, b 0.75)."""
+        return scoring.BM25F(B=self.b, K1=self.k1)
 
     def field_boosts(self) -> dict[str, float]:
         return {

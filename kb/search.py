@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from whoosh import scoring, sorting
+from whoosh import collectors
 from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, Every, NullQuery, Or, Phrase, Query, Term
 
 from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.errors import InvalidParameterError
-from kb.facets import FACETS, facet_counts, grouped_facets
+from kb.facets import facet_counts
+from kb.matching import matching_docnums
 from kb.models import Passage
 from kb.query import ParsedQuery, Unit, parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
@@ -73,7 +74,7 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
     boosts = p.field_boosts()
     clauses: list[Query] = []
     for name, weight in boosts.items():
-        if fields and name not in fields:
+        if (fields and name not in fields) or not weight:
             continue
         for term in dict.fromkeys(stems if name.endswith("_stem") else lemmas):
             clauses.append(Term(name, term, boost=weight * boost))
@@ -81,6 +82,11 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
         # The word as written (unstemmed, accents kept) is the most precise evidence of all.
         clauses += [Term("words", w, boost=p.words * boost) for w in dict.fromkeys(analyze(_words, text))]
     return (Or(clauses) if clauses else NullQuery), set(lemmas), set(stems)
+
+
+def _has_content(unit: Unit) -> bool:
+    """A unit with something to search beyond stop words."""
+    return unit.phrase or unit.prefix or bool(analyze(_lemma, unit.text) or analyze(_stem, unit.text))
 
 
 def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
@@ -119,8 +125,17 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     compiled = CompiledQuery(NullQuery)
     groups = parsed.groups
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
+    # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
+    # every passage: beside content words they only add to the score of passages already
+    # matched (a bonus, not a match of their own), which spares a scan of most of the index.
+    content = [any(_has_content(u) for u in group) for group in groups]
     per_group: list[Query | None] = []
-    for group in groups:
+    function_words: list[Query] = []
+    for group, has_content in zip(groups, content):
+        if any(content) and not has_content:
+            per_group.append(None)
+            function_words += [_unit_query(u, p, kb)[0] for u in group]
+            continue
         options = []
         for unit in group:
             q, lemmas, stems = _unit_query(unit, p, kb)
@@ -157,7 +172,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     if not concepts:
         return compiled
     main: Query = Or(concepts) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
-    bonuses: list[Query] = []
+    bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
     if len(concepts) > 1 and p.coverage:
         # Coverage: each distinct concept a passage contains adds the same bonus, so passages
         # that cover more of the query rank above those that repeat one word often.
@@ -201,7 +216,7 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
         return response
     compiled = compile_query(parsed, kb, params) if not parsed.empty else CompiledQuery(Every())
     own_searcher = params is not DEFAULT_PARAMS  # tuning runs get a searcher with their own BM25F
-    searcher = kb.searcher() if not own_searcher else kb.snapshot().index.searcher(weighting=scoring.BM25F(B=params.b, K1=params.k1))
+    searcher = kb.searcher() if not own_searcher else kb.snapshot().index.searcher(weighting=params.weighting())
     suggestion = suggest(searcher, parsed) if not parsed.empty else None
     response["suggestion"] = suggestion
     hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
@@ -228,16 +243,25 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
 def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
     window = request.offset + request.limit
     sortedby = ["doc_id", "position"] if browse else None
-    if not (request.categories or request.documents):
-        # No filter: one pass ranks, counts and groups the matches.
-        results = searcher.search(query, limit=window, sortedby=sortedby, groupedby=FACETS, maptype=sorting.Count)
-        return list(results)[request.offset : window], len(results), grouped_facets(results)
-    matched = set(searcher.docs_for_query(query))
+    # Counts come from the match set (posting-list algebra, nothing scored); ranking then only
+    # needs the top `window`, which Whoosh finds skipping blocks that cannot enter it.
+    matched = matching_docnums(searcher, query)
     facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
     if not allowed:
         return [], 0, facets
-    results = searcher.search(query, limit=window, filter=allowed, sortedby=sortedby)
-    return list(results)[request.offset : window], len(allowed), facets
+    filtering = bool(request.categories or request.documents)
+    if browse:
+        results = searcher.search(query, limit=window, filter=allowed if filtering else None, sortedby=sortedby)
+    else:
+        # No matcher replacement: Whoosh's AndMaybe.replace() drops documents that belong in the
+        # top k (a window of 4 and one of 10 disagree), so every match is scored as it is.
+        collector: collectors.Collector = collectors.TopCollector(limit=window, usequality=False, replace=0)
+        if filtering:
+            collector = collectors.FilterCollector(collector, allow=allowed)
+        searcher.search_with_collector(query, collector)
+        results = collector.results()
+    # Slicing, not list(): list() asks len(), which makes Whoosh count every match again.
+    return results[request.offset : window], len(allowed), facets
 
 
 MAX_EXPORT = 100_000
@@ -251,7 +275,7 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
         return []
     query = compile_query(parsed, kb).query if not parsed.empty else Every()
     searcher = kb.searcher()
-    matched = set(searcher.docs_for_query(query))
+    matched = matching_docnums(searcher, query)
     _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
     if not allowed:
         return []

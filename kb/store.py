@@ -16,6 +16,7 @@ from whoosh.searching import Searcher
 from kb.errors import IndexMissingError, NotFoundError
 from kb.layout import current_build, read_manifest
 from kb.models import Passage
+from kb.ranking import DEFAULT_PARAMS
 from kb.schema import build_schema
 
 
@@ -73,7 +74,7 @@ class KnowledgeBase:
             return cached[1]
         if cached is not None:
             cached[1].close()
-        searcher = snap.index.searcher()
+        searcher = snap.index.searcher(weighting=DEFAULT_PARAMS.weighting())  # the measured k1 and b
         self._local.searcher = (snap, searcher)
         return searcher
 

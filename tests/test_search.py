@@ -30,14 +30,15 @@ def test_manifester_finds_the_call_to_demonstrate(kb: KnowledgeBase) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("securite de l'ia", "passez-a-l-action/vous-etes-un-bon-orateur-2"),  # no accents
-        ("logiciel espion", "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"),  # singular
-        ("pacifiste", "charte-des-valeurs/nos-valeurs-3"),
-        ('"armes autonomes"', "amnesty-ia-droits-humains/4-l-autonomisation-des-armes-1"),
+        # No accents: either passage that says "sécurité de l'IA" will do.
+        ("securite de l'ia", {"passez-a-l-action/vous-etes-un-bon-orateur-2", "passez-a-l-action/vous-travaillez-dans-le-secteur-de-l-ia-3"}),
+        ("logiciel espion", {"amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"}),  # singular
+        ("pacifiste", {"charte-des-valeurs/nos-valeurs-3"}),
+        ('"armes autonomes"', {"amnesty-ia-droits-humains/4-l-autonomisation-des-armes-1"}),
     ],
 )
-def test_french_morphology_and_folding(kb: KnowledgeBase, query: str, expected: str) -> None:
-    assert expected in _ids(kb, query)[:3]
+def test_french_morphology_and_folding(kb: KnowledgeBase, query: str, expected: set[str]) -> None:
+    assert expected & set(_ids(kb, query)[:3])
 
 
 def test_phrase_exclusion_and_or(kb: KnowledgeBase) -> None:
@@ -52,6 +53,33 @@ def test_phrase_exclusion_and_or(kb: KnowledgeBase) -> None:
 def test_coverage_ranks_passages_with_more_query_words_first(kb: KnowledgeBase) -> None:
     top = search(kb, SearchRequest("logiciels espions journalistes activistes", limit=3))["results"][0]
     assert top["id"] == "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "que faire si je travaille dans une entreprise d'ia ?",  # stop-word bonus + thesaurus DisMax
+        "quels sont les risques de l'intelligence artificielle pour les droits humains ?",
+        "reconnaissance faciale -migration",
+    ],
+)
+def test_a_short_page_is_the_head_of_the_full_ranking(kb: KnowledgeBase, query: str) -> None:
+    # Whoosh's top-k collector, left to replace sub-matchers, dropped passages that belonged in
+    # the first three (a window of 4 and one of 10 disagreed); every window must agree.
+    full = search(kb, SearchRequest(query, limit=100))
+    for limit in (1, 3, 4, 10):
+        page = search(kb, SearchRequest(query, limit=limit))
+        assert [r["id"] for r in page["results"]] == [r["id"] for r in full["results"][:limit]]
+        assert page["total"] == full["total"]
+
+
+def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
+    # "les" and "de" are in nearly every passage: with content words beside them they only add
+    # to the score of passages that match the content words.
+    with_stop_words = search(kb, SearchRequest("les risques de la surveillance", limit=100))
+    content_only = search(kb, SearchRequest("risques surveillance", limit=100))
+    assert with_stop_words["total"] == content_only["total"] > 0
+    assert search(kb, SearchRequest("les", limit=1))["total"] > 0  # alone, a stop word is still searched
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,50 @@
+"""The set of passages a query matches, from posting lists, without scoring a single one.
+
+Totals and facet counts need every match, ranking only the best few: computing the match set by
+set algebra over posting lists lets Whoosh rank with its block-skipping top-k collector instead
+of scoring (and grouping) every match in Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from whoosh.query import And, AndMaybe, AndNot, CompoundQuery, DisjunctionMax, Every, NullQuery, Or, Query, Term, WrappingQuery
+
+
+def matching_docnums(searcher: Any, query: Query) -> set[int]:
+    """Document numbers `query` matches (the same set Whoosh's own matcher would produce)."""
+    reader = searcher.reader()
+    if query is NullQuery:
+        return set()
+    if isinstance(query, Term):
+        if not reader.doc_frequency(query.fieldname, query.text):
+            return set()
+        docs = set(reader.postings(query.fieldname, query.text).all_ids())
+        return _live(reader, docs)
+    if isinstance(query, (Or, DisjunctionMax)):
+        out: set[int] = set()
+        for sub in query.subqueries:
+            out |= matching_docnums(searcher, sub)
+        return out
+    if isinstance(query, And):
+        parts = sorted((matching_docnums(searcher, sub) for sub in query.subqueries), key=len)
+        return set.intersection(*parts) if parts else set()
+    if isinstance(query, AndMaybe):
+        return matching_docnums(searcher, query.a)
+    if isinstance(query, AndNot):
+        return matching_docnums(searcher, query.a) - matching_docnums(searcher, query.b)
+    if isinstance(query, WrappingQuery):  # ConstantScoreQuery and other score-only wrappers
+        return matching_docnums(searcher, query.child)
+    if isinstance(query, Every):
+        return set(reader.all_doc_ids())
+    if isinstance(query, CompoundQuery) and not query.subqueries:
+        return set()
+    # Phrases and anything else: Whoosh's matcher knows best.
+    return set(searcher.docs_for_query(query))
+
+
+def _live(reader: Any, docs: set[int]) -> set[int]:
+    """Drop deleted documents (posting lists keep them until a merge)."""
+    if reader.has_deletions():
+        return {d for d in docs if not reader.is_deleted(d)}
+    return docs
