@@ -234,12 +234,14 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, debug:
     from webui import create_app
 
     root = index_dir(index_path)
-    kb = _open(str(root))
+    _open(str(root))  # a missing index is reported here, before the server starts
     app = create_app({"KB_INDEX": str(root)})
     with app.app_context():
         from kb.search import SearchRequest, search
+        from webui.service import get_kb
 
-        search(kb, SearchRequest("ia", limit=1))  # load spaCy and open the index before the first user
+        # Warm the app's own KnowledgeBase (spaCy, thesaurus, searcher) before the first user.
+        search(get_kb(), SearchRequest("ia", limit=1))
     click.echo(f"Base de connaissances servie sur http://{host}:{port}/ (index : {root})", err=True)
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)

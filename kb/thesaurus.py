@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kb.analysis import analyze, lemma_analyzer
+from kb.analysis import LEMMAS, analyze, lemma_analyzer
 from kb.errors import KBError
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yaml")
@@ -33,6 +33,8 @@ class Thesaurus:
         analyzer = lemma_analyzer()
         self._index: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
         self.size = len(entries)
+        # One spaCy batch for every expression: one call each made loading take seconds.
+        LEMMAS.prime(str(t) for raw in entries for key in ("from", "to", "terms") for t in raw.get(key, []) or [])
         for raw in entries:
             entry_id = str(raw.get("id", "?"))
             if raw.get("direction") == "one-way":
