@@ -136,12 +136,7 @@ class OursFast:
     def __init__(self, kb: KnowledgeBase, params: RankingParams = DEFAULT_PARAMS) -> None:
         self._kb = kb
         self._params = params
-        if params is DEFAULT_PARAMS:
-            self._searcher = kb.searcher()
-            self._owned = False
-        else:
-            self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())
-            self._owned = True
+        self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # single-threaded: its own
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the top k; like search(), retries with the suggestion when none match."""
@@ -157,8 +152,7 @@ class OursFast:
         return [hit["id"] for hit in hits[:k]]
 
     def close(self) -> None:
-        if self._owned:
-            self._searcher.close()
+        self._searcher.close()
 
 
 def search_ids(kb: KnowledgeBase, query: str, params: RankingParams = DEFAULT_PARAMS, k: int = 10) -> list[str]:

@@ -37,11 +37,12 @@ def _typo(word: str, rng: random.Random) -> str:
 def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7) -> list[BenchQuery]:
     """`n` queries: the handwritten ones, then words and pairs sampled from the vocabulary."""
     rng = random.Random(seed)
-    reader = kb.searcher().reader()
-    vocab = sorted(
-        w for w in (t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("words"))
-        if w.isalpha() and len(w) >= 5 and reader.doc_frequency("words", w) >= 3
-    )
+    with kb.reading() as searcher:
+        reader = searcher.reader()
+        vocab = sorted(
+            w for w in (t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("words"))
+            if w.isalpha() and len(w) >= 5 and reader.doc_frequency("words", w) >= 3
+        )
     queries = [BenchQuery(kind, text) for kind, text in HANDWRITTEN]
     categories = ["surveillance", "services-publics", "algorithmes", "armes", "regulation"]
     while len(queries) < n:

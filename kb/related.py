@@ -11,18 +11,18 @@ from kb.store import KnowledgeBase
 def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5) -> list[dict[str, Any]]:
     """Up to `limit` other passages most similar to this one (key terms of its stemmed text)."""
     passage = kb.passage(passage_id)
-    searcher = kb.searcher()
-    docnum = searcher.document_number(id=passage_id)
-    hits = searcher.more_like(docnum, "text_stem", text=passage.text, top=limit + 1, numterms=12)
+    with kb.reading() as searcher:
+        docnum = searcher.document_number(id=passage_id)
+        hits = searcher.more_like(docnum, "text_stem", text=passage.text, top=limit + 1, numterms=12)
+        scored = [(hit["payload"], float(hit.score or 0.0)) for hit in hits]
     documents = kb.snapshot().documents
     out: list[dict[str, Any]] = []
-    for hit in hits:
-        payload = hit["payload"]
+    for payload, score in scored:
         if payload["id"] == passage_id:
             continue
         out.append({
             "id": payload["id"],
-            "score": round(float(hit.score or 0.0), 4),
+            "score": round(score, 4),
             "text": payload["text"],
             "document": document_summary(documents.get(payload["doc_id"], {}), payload["doc_id"]),
             "section": list(payload["section"]),

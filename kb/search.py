@@ -20,7 +20,7 @@ from kb.snippets import make_snippet
 from kb.store import KnowledgeBase
 from kb.suggest import suggest
 from kb.taxonomy import load_taxonomy
-from kb.thesaurus import Expansion, default_thesaurus
+from kb.thesaurus import Expansion, thesaurus_for
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -99,12 +99,12 @@ def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 
     if unit.prefix:
         prefix = analyze(_stem, unit.text)
         if prefix:
-            reader = kb.searcher().reader()
             terms = []
-            for term in reader.expand_prefix("text_stem", prefix[0]):
-                terms.append(term.decode() if isinstance(term, bytes) else term)
-                if len(terms) >= p.max_prefix_terms:
-                    break
+            with kb.reading() as searcher:
+                for term in searcher.reader().expand_prefix("text_stem", prefix[0]):
+                    terms.append(term.decode() if isinstance(term, bytes) else term)
+                    if len(terms) >= p.max_prefix_terms:
+                        break
             q = Or([Term("text_stem", t, boost=p.text * boost) for t in terms]) if terms else NullQuery
             return q, set(), set(terms)
     return _word_query(unit.text, p, boost)
@@ -145,7 +145,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
                 options.append(q)
         per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
-    compiled.expansions = default_thesaurus().expand(keys, [g[0].text for g in groups])
+    compiled.expansions = thesaurus_for(kb.snapshot().path).expand(keys, [g[0].text for g in groups])
     spans = {e.start: e for e in compiled.expansions}
     concepts: list[Query] = []
     i = 0
@@ -215,8 +215,21 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
             response["notes"].append("La requête ne contient aucun mot cherchable.")
         return response
     compiled = compile_query(parsed, kb, params) if not parsed.empty else CompiledQuery(Every())
-    own_searcher = params is not DEFAULT_PARAMS  # tuning runs get a searcher with their own BM25F
-    searcher = kb.searcher() if not own_searcher else kb.snapshot().index.searcher(weighting=params.weighting())
+    if params is DEFAULT_PARAMS:
+        with kb.reading() as searcher:
+            _answer(kb, searcher, parsed, compiled, request, params, response)
+        return response
+    searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # tuning: its own BM25F
+    try:
+        _answer(kb, searcher, parsed, compiled, request, params, response)
+    finally:
+        searcher.close()
+    return response
+
+
+def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, compiled: CompiledQuery, request: SearchRequest,
+            params: RankingParams, response: dict[str, Any]) -> None:
+    """Fill `response`: suggestion, ranked page (or the corrected query's), facets, snippets."""
     suggestion = suggest(searcher, parsed) if not parsed.empty else None
     response["suggestion"] = suggestion
     hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
@@ -235,16 +248,13 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
         snippet = make_snippet(payload["text"], payload.get("spans", []), compiled.lemmas, compiled.stems)
         score = float(hit.score) if isinstance(hit.score, (int, float)) else 0.0
         response["results"].append(passage_json(payload, documents.get(payload["doc_id"], {}), score, snippet, request.explain))
-    if own_searcher:
-        searcher.close()
-    return response
 
 
 def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
     window = request.offset + request.limit
     sortedby = ["doc_id", "position"] if browse else None
-    # Counts come from the match set (posting-list algebra, nothing scored); ranking then only
-    # needs the top `window`, which Whoosh finds skipping blocks that cannot enter it.
+    # Counts come from the match set (posting-list algebra, nothing scored, no grouping of
+    # every scored hit); ranking keeps only the top `window`.
     matched = matching_docnums(searcher, query)
     facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
     if not allowed:
@@ -274,11 +284,11 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
     if parsed.empty and not (request.categories or request.documents):
         return []
     query = compile_query(parsed, kb).query if not parsed.empty else Every()
-    searcher = kb.searcher()
-    matched = matching_docnums(searcher, query)
-    _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
-    if not allowed:
-        return []
-    sortedby = ["doc_id", "position"] if parsed.empty else None
-    results = searcher.search(query, limit=max_results, filter=allowed, sortedby=sortedby)
-    return [Passage.from_dict(hit["payload"]) for hit in results]
+    with kb.reading() as searcher:
+        matched = matching_docnums(searcher, query)
+        _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+        if not allowed:
+            return []
+        sortedby = ["doc_id", "position"] if parsed.empty else None
+        results = searcher.search(query, limit=max_results, filter=allowed, sortedby=sortedby)
+        return [Passage.from_dict(hit["payload"]) for hit in results]

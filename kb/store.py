@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,9 @@ class KnowledgeBase:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._local = threading.local()
+        self._search_lock = threading.RLock()
+        self._depth = 0  # re-entrant holds of the lock (a nested reading() keeps the same searcher)
+        self._shared: tuple[Snapshot, Searcher] | None = None
         self._stats: tuple[Snapshot, dict[str, Any]] | None = None
 
     def snapshot(self) -> Snapshot:
@@ -66,17 +70,27 @@ class KnowledgeBase:
         }
         return Snapshot(build, ix, manifest, documents)
 
-    def searcher(self) -> Searcher:
-        """A searcher of the current build, one per thread, refreshed on a switch."""
+    @contextmanager
+    def reading(self) -> Iterator[Searcher]:
+        """The current build's one searcher, held by one thread at a time; refreshed on a switch.
+
+        One per process rather than one per thread: each Whoosh searcher maps the whole segment
+        file and keeps its own caches (eight server threads held eight copies, 1.2 GB resident),
+        and Whoosh scores in Python, so threads never ran searches in parallel anyway."""
         snap = self.snapshot()
-        cached = getattr(self._local, "searcher", None)
-        if cached is not None and cached[0] is snap:
-            return cached[1]
-        if cached is not None:
-            cached[1].close()
-        searcher = snap.index.searcher(weighting=DEFAULT_PARAMS.weighting())  # the measured k1 and b
-        self._local.searcher = (snap, searcher)
-        return searcher
+        with self._search_lock:
+            self._depth += 1
+            try:
+                shared = self._shared
+                if self._depth == 1 and (shared is None or shared[0] is not snap):
+                    if shared is not None:
+                        shared[1].close()  # nobody else holds it: we hold the lock
+                    shared = (snap, snap.index.searcher(weighting=DEFAULT_PARAMS.weighting()))  # measured k1, b
+                    self._shared = shared
+                assert shared is not None
+                yield shared[1]
+            finally:
+                self._depth -= 1
 
     # Documents -----------------------------------------------------------------------------
 
@@ -94,19 +108,19 @@ class KnowledgeBase:
     def document_passages(self, doc_id: str) -> list[Passage]:
         """All passages of a document in reading order."""
         self.document(doc_id)
-        s = self.searcher()
-        hits = s.search(Term("doc_id", doc_id), limit=None, sortedby="position")
-        return [Passage.from_dict(hit["payload"]) for hit in hits]
+        with self.reading() as s:
+            hits = s.search(Term("doc_id", doc_id), limit=None, sortedby="position")
+            return [Passage.from_dict(hit["payload"]) for hit in hits]
 
     # Passages ------------------------------------------------------------------------------
 
     def passage(self, passage_id: str) -> Passage:
         """One passage by id, or NotFoundError."""
-        s = self.searcher()
-        docnum = s.document_number(id=passage_id)
-        if docnum is None:
-            raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'")
-        return Passage.from_dict(s.stored_fields(docnum)["payload"])
+        with self.reading() as s:
+            docnum = s.document_number(id=passage_id)
+            if docnum is None:
+                raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'")
+            return Passage.from_dict(s.stored_fields(docnum)["payload"])
 
     def all_passages(self) -> list[Passage]:
         """Every passage, grouped by document in reading order (bulk export)."""
@@ -126,13 +140,13 @@ class KnowledgeBase:
         return stats
 
     def _compute_stats(self, snap: Snapshot) -> dict[str, Any]:
-        s = self.searcher()
         per_category: Counter[str] = Counter()
         per_document: Counter[str] = Counter()
-        for fields in s.all_stored_fields():
-            payload = fields["payload"]
-            per_document[payload["doc_id"]] += 1
-            per_category.update(payload.get("categories", []))
+        with self.reading() as s:
+            for fields in s.all_stored_fields():
+                payload = fields["payload"]
+                per_document[payload["doc_id"]] += 1
+                per_category.update(payload.get("categories", []))
         docs = snap.documents
         return {
             "documents": len(docs),
