@@ -30,6 +30,7 @@ from kb.models import LoadedDocument, Passage
 from kb.schema import SCHEMA_VERSION, build_schema
 from kb.snippets import term_spans
 from kb.text import count_words
+from kb.thesaurus import write_compiled
 
 Progress = Callable[[str, int, int], None]
 KEEP_OLD_BUILDS = 1
@@ -200,6 +201,7 @@ def build_index(
                 manifest["files"][key] = {"hash": files[key][2], "doc_id": None, "error": error}
             manifest["config"] = config
             manifest["warnings"] = report.warnings + report.skipped
+            write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
             write_manifest(build, manifest)
             final = build.with_suffix("")
             os.rename(build, final)

