@@ -24,15 +24,16 @@ from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.store import KnowledgeBase
 
 # Values tried per field; `text` stays 1.0 as the unit the other boosts are relative to.
-# No boost of 0: Whoosh divides by the boost when it skips low-quality blocks (ZeroDivisionError).
+# A field boost of 0 leaves the field out of the query (kb.search skips it), which also avoids
+# Whoosh's division by the boost when it skips low-quality blocks.
 GRID: dict[str, tuple[float, ...]] = {
     "k1": (0.4, 0.6, 0.9, 1.2, 1.6, 2.0),
     "b": (0.3, 0.5, 0.75, 0.9, 1.0),
-    "heading": (0.05, 0.3, 0.6, 1.0),
-    "title": (0.05, 0.15, 0.3, 0.6),
+    "heading": (0.0, 0.05, 0.3, 0.6, 1.0),
+    "title": (0.0, 0.05, 0.15, 0.3, 0.6),
     "text_stem": (0.05, 0.3, 0.6, 1.0),
     "heading_stem": (0.05, 0.15, 0.3, 0.6),
-    "title_stem": (0.05, 0.15, 0.3),
+    "title_stem": (0.0, 0.05, 0.15, 0.3),
     "coverage": (0.0, 0.3, 0.6, 1.0, 2.0),
     "phrase": (0.0, 0.75, 1.5, 3.0),
     "phrase_slop": (1, 3, 6),
