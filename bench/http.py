@@ -24,8 +24,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(kb: str, index: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([kb, "serve", "--index", str(index), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _serve(kb: str, index: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    command = [kb, "serve", "--index", str(index), "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -67,9 +68,15 @@ def startup_seconds(kb: str, index: Path, runs: int = 3) -> dict[str, float]:
 
 
 def _rss_mb(pid: int) -> dict[str, float]:
-    status = Path(f"/proc/{pid}/status").read_text()
-    get = lambda key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # noqa: E731
-    return {"rss_mb": get("VmRSS"), "peak_rss_mb": get("VmHWM")}
+    """The serving process's memory; with gunicorn, the largest worker's (the master only forks)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    pids = [int(c) for c in children] or [pid]
+
+    def get(p: int, key: str) -> float:
+        status = Path(f"/proc/{p}/status").read_text()
+        return int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
+
+    return {"rss_mb": max(get(p, "VmRSS") for p in pids), "peak_rss_mb": max(get(p, "VmHWM") for p in pids), "processes": len(pids)}
 
 
 _LUA = """
@@ -100,8 +107,9 @@ def _parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
-def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16) -> dict[str, Any]:
-    """wrk with `connections` connections for `duration` s on /api/search, queries in rotation."""
+def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int = 1) -> dict[str, Any]:
+    """wrk with `connections` connections for `duration` s on /api/search, queries in rotation,
+    against `kb serve --workers N` (1: waitress in one process; more: gunicorn workers)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk not installed (apt-get install wrk)"}
     paths = []
@@ -109,7 +117,7 @@ def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], conn
         params = [("q", q.text)] + [("category", c) for c in q.categories]
         paths.append('"/api/search?' + urlencode(params).replace('"', "%22") + '"')
     port = _free_port()
-    proc = _serve(kb, index, port)
+    proc = _serve(kb, index, port, workers)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_LUA % ", ".join(paths))
     try:
@@ -120,7 +128,7 @@ def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], conn
             capture_output=True, text=True, check=True,
         ).stdout
         result = _parse_wrk(out)
-        result.update({"connections": connections, "duration_s": duration, "memory_before": before, "memory_after": _rss_mb(proc.pid), "raw": out})
+        result.update({"workers": workers, "connections": connections, "duration_s": duration, "memory_before": before, "memory_after": _rss_mb(proc.pid), "raw": out})
         return result
     finally:
         _stop(proc)

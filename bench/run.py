@@ -124,7 +124,9 @@ def main() -> None:
         print("start-up…", file=sys.stderr)
         startup = startup_seconds(KB, index)
         print("HTTP load…", file=sys.stderr)
-        http = run_wrk(KB, index, args.duration, build_queries(KnowledgeBase(index), args.queries))
+        http_queries = build_queries(KnowledgeBase(index), args.queries)
+        # One process (waitress, the default) and one gunicorn worker per core.
+        http = [run_wrk(KB, index, args.duration, http_queries, workers=n) for n in sorted({1, os.cpu_count() or 1})]
         results = {"machine": machine(), "build": build, "queries": queries, "startup": startup, "http": http, "targets": TARGETS,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         (ROOT / "bench" / "results").mkdir(exist_ok=True)

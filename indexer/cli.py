@@ -227,10 +227,12 @@ def eval_categories_cmd(labels: str, corpus: tuple[str, ...], as_json: bool, che
 @index_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Worker threads of the WSGI server.")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per worker process.")
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Worker processes: 1 serves with waitress; more fork gunicorn workers (one per core uses them all).")
 @click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
-def serve_cmd(index_path: str | None, host: str, port: int, threads: int, debug: bool) -> None:
-    """Serve the search site and the JSON API (waitress, a production WSGI server)."""
+def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int, debug: bool) -> None:
+    """Serve the search site and the JSON API (waitress, or gunicorn with --workers > 1)."""
     from webui import create_app
 
     root = index_dir(index_path)
@@ -246,9 +248,9 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, debug:
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
-    import waitress
+    from webui.server import serve
 
-    waitress.serve(app, host=host, port=port, threads=threads, ident="kb", clear_untrusted_proxy_headers=True)
+    serve(app, host, port, threads=threads, workers=workers)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,13 @@ class KnowledgeBase:
             finally:
                 self._depth -= 1
 
+    def release(self) -> None:
+        """Close the shared searcher (a forked worker opens its own on first use)."""
+        with self._search_lock:
+            if self._shared is not None and self._depth == 0:
+                self._shared[1].close()
+                self._shared = None
+
     # Documents -----------------------------------------------------------------------------
 
     def documents(self) -> list[dict[str, Any]]:

@@ -44,9 +44,9 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """A real `kb serve` (waitress) subprocess on 127.0.0.1; its stderr is kept for log checks."""
+    """A real `kb serve` subprocess on 127.0.0.1 (waitress, or gunicorn with --workers); its stderr is kept."""
 
-    def __init__(self, index: Path, log_path: Path) -> None:
+    def __init__(self, index: Path, log_path: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -54,7 +54,7 @@ class LiveServer:
         kb = Path(sys.executable).with_name("kb")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [str(kb), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(kb), "serve", "--index", str(index), "--host", "127.0.0.1", "--port", str(self.port), *extra_args],
             stdout=self._log, stderr=subprocess.STDOUT, env=env,
         )
 

@@ -65,6 +65,32 @@ def test_server_keeps_answering_during_a_rebuild_and_serves_the_new_index(corpus
         server.stop()
 
 
+@pytest.mark.slow
+def test_several_worker_processes_serve_the_same_answers(corpus_index: Path, kb, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kb.search import SearchRequest, search
+
+    from .conftest_web import LiveServer
+
+    server = LiveServer(corpus_index, tmp_path / "server.log", ("--workers", "2", "--threads", "2"))
+    try:
+        server.wait_ready()
+        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+        assert len(children) == 2, server.log()
+        expected = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale"))["results"]]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: _get(f"{server.url}/api/search?q=reconnaissance+faciale"), range(24)))
+        assert {status for status, _ in answers} == {200}
+        assert all([r["id"] for r in json.loads(body)["results"]] == expected for _, body in answers)
+        status, body = _get(f"{server.url}/api/passages/nope")
+        assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
+        assert server.log().count("GET /api/search") >= 24  # one access-log line per request, from each worker
+    finally:
+        server.stop()
+    assert server.proc.returncode is not None
+
+
 @pytest.mark.parametrize(
     "path",
     [
