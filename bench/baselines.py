@@ -15,7 +15,7 @@ from kb.query import parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search import SearchRequest, compile_query, search
 from kb.store import KnowledgeBase
-from kb.suggest import suggest
+from kb.suggest import corrections, suggest
 
 FIELDS = ("text", "heading", "title")
 # Query-language characters a user types by accident ("?" ends questions): read as spaces.
@@ -143,10 +143,11 @@ class OursFast:
         parsed = parse_query(query)
         if parsed.empty:
             return []
-        compiled = compile_query(parsed, self._kb, self._params)
+        fixes = corrections(self._searcher.reader(), parsed)
+        compiled = compile_query(parsed, self._kb, self._params, fixes)
         hits = self._searcher.search(compiled.query, limit=None)
         if not hits:
-            suggestion = suggest(self._searcher, parsed)
+            suggestion = suggest(self._searcher, parsed, fixes)
             if suggestion:
                 hits = self._searcher.search(compile_query(parse_query(suggestion), self._kb, self._params).query, limit=None)
         return [hit["id"] for hit in hits[:k]]

@@ -39,6 +39,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "phrase_slop": (1, 3, 6),
     "thesaurus": (0.05, 0.1, 0.2, 0.4, 0.7, 1.0),
     "words": (0.05, 0.5, 1.0, 2.0),
+    "correction": (0.0, 0.5, 1.0),
 }
 
 _state: dict[str, Any] = {}

@@ -30,6 +30,7 @@ class RankingParams:
     phrase: float = 0.0  # bonus per pair of consecutive query words found within `phrase_slop`
     phrase_slop: int = 3
     thesaurus: float = 0.4  # an expansion competes with the literal words of its concept (max, not sum)
+    correction: float = 1.0  # weight of the known word searched beside an unknown (misspelt) one; 0 = off
     max_prefix_terms: int = 50
     fuzzy_maxdist: int = 1
 

@@ -18,7 +18,7 @@ from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.results import passage_json
 from kb.snippets import make_snippet
 from kb.store import KnowledgeBase
-from kb.suggest import suggest
+from kb.suggest import corrections, suggest
 from kb.taxonomy import load_taxonomy
 from kb.thesaurus import Expansion, thesaurus_for
 
@@ -120,9 +120,20 @@ def _expansion_query(expression: str, p: RankingParams) -> tuple[Query, set[str]
     return query, set(lemmas), set(stems)
 
 
-def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS) -> CompiledQuery:
-    """Concepts (OR groups) with a coverage bonus, a phrase bonus, and thesaurus expansions."""
+def _corrected(unit: Unit, fixes: dict[str, str]) -> str | None:
+    """The known word to search beside a one-word unit the index does not know."""
+    if unit.phrase or unit.prefix or not fixes:
+        return None
+    words = analyze(_words, unit.text)
+    return fixes.get(words[0]) if len(words) == 1 else None
+
+
+def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS,
+                  fixes: dict[str, str] | None = None) -> CompiledQuery:
+    """Concepts (OR groups) with optional bonuses, thesaurus expansions and spelling corrections
+    (`fixes`: unknown word → closest known word, searched beside it with weight p.correction)."""
     compiled = CompiledQuery(NullQuery)
+    spelling: list[Expansion] = []
     groups = parsed.groups
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
     # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
@@ -131,7 +142,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     content = [any(_has_content(u) for u in group) for group in groups]
     per_group: list[Query | None] = []
     function_words: list[Query] = []
-    for group, has_content in zip(groups, content):
+    for index, (group, has_content) in enumerate(zip(groups, content)):
         if any(content) and not has_content:
             per_group.append(None)
             function_words += [_unit_query(u, p, kb)[0] for u in group]
@@ -139,6 +150,14 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
         options = []
         for unit in group:
             q, lemmas, stems = _unit_query(unit, p, kb)
+            fixed = _corrected(unit, fixes or {}) if p.correction else None
+            if fixed:
+                # The typed word is unknown to the index, so it matches nothing: its correction
+                # is searched beside it, even when other words of the query match.
+                fq, flemmas, fstems = _word_query(fixed, p, boost=p.correction)
+                q = Or([q, fq]) if q is not NullQuery else fq
+                lemmas, stems = lemmas | flemmas, stems | fstems
+                spelling.append(Expansion(index, index + 1, unit.text, "orthographe", (fixed,)))
             compiled.lemmas |= lemmas
             compiled.stems |= stems
             if q is not NullQuery:
@@ -147,6 +166,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
     compiled.expansions = thesaurus_for(kb.snapshot().path).expand(keys, [g[0].text for g in groups])
     spans = {e.start: e for e in compiled.expansions}
+    compiled.expansions += spelling
     concepts: list[Query] = []
     i = 0
     while i < len(groups):
@@ -214,25 +234,29 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
         if request.query.strip():
             response["notes"].append("La requête ne contient aucun mot cherchable.")
         return response
-    compiled = compile_query(parsed, kb, params) if not parsed.empty else CompiledQuery(Every())
     if params is DEFAULT_PARAMS:
         with kb.reading() as searcher:
-            _answer(kb, searcher, parsed, compiled, request, params, response)
+            _answer(kb, searcher, parsed, request, params, response)
         return response
     searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # tuning: its own BM25F
     try:
-        _answer(kb, searcher, parsed, compiled, request, params, response)
+        _answer(kb, searcher, parsed, request, params, response)
     finally:
         searcher.close()
     return response
 
 
-def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, compiled: CompiledQuery, request: SearchRequest,
+def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: SearchRequest,
             params: RankingParams, response: dict[str, Any]) -> None:
     """Fill `response`: suggestion, ranked page (or the corrected query's), facets, snippets."""
-    suggestion = suggest(searcher, parsed) if not parsed.empty else None
+    fixes = corrections(searcher.reader(), parsed) if not parsed.empty else {}
+    suggestion = suggest(searcher, parsed, fixes) if fixes else None
     response["suggestion"] = suggestion
+    # `correct=False` ("search exactly what I typed") searches no correction at all.
+    compiled = compile_query(parsed, kb, params, fixes if request.correct else None) if not parsed.empty else CompiledQuery(Every())
     hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
+    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, kb, params).query):
+        response["corrected_query"] = suggestion  # every match is owed to the corrections: say so
     if total == 0 and suggestion and request.correct:
         corrected = compile_query(parse_query(suggestion), kb, params)
         hits, total, facets = _run(searcher, corrected.query, request, browse=False)

@@ -37,21 +37,29 @@ def _best(reader: Any, word: str) -> str | None:
     return best[2] if best else None
 
 
-def suggest(searcher: Any, parsed: ParsedQuery) -> str | None:
-    """A corrected query when some word of it is unknown and a close known word exists."""
-    reader = searcher.reader()
-    changed = False
-    out: list[str] = []
+def corrections(reader: Any, parsed: ParsedQuery) -> dict[str, str]:
+    """Each word of the query the index does not know → the closest word it does know."""
+    out: dict[str, str] = {}
     for unit in parsed.units():
-        fixed: list[str] = []
+        if unit.prefix:
+            continue
         for word in analyze(_words, unit.text):
-            if len(word) >= MIN_WORD_LENGTH and not unit.prefix and not _known(reader, word):
+            if word not in out and len(word) >= MIN_WORD_LENGTH and not _known(reader, word):
                 candidate = _best(reader, word)
                 if candidate:
-                    fixed.append(candidate)
-                    changed = True
-                    continue
-            fixed.append(word)
-        text = " ".join(fixed)
+                    out[word] = candidate
+    return out
+
+
+def suggest(searcher: Any, parsed: ParsedQuery, fixes: dict[str, str] | None = None) -> str | None:
+    """A corrected query when some word of it is unknown and a close known word exists."""
+    if fixes is None:
+        fixes = corrections(searcher.reader(), parsed)
+    if not fixes:
+        return None
+    out: list[str] = []
+    for unit in parsed.units():
+        words = analyze(_words, unit.text)
+        text = " ".join(w if unit.prefix else fixes.get(w, w) for w in words)
         out.append(f'"{text}"' if unit.phrase else text)
-    return " ".join(out) if changed else None
+    return " ".join(out)

@@ -105,6 +105,17 @@ def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -
     assert search(kb, SearchRequest("securite"))["suggestion"] is None  # unaccented is not a typo
 
 
+def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
+    call = "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"  # « Manifestez : rejoignez une des manifestations… »
+    response = search(kb, SearchRequest("manifestaton pause ia"))
+    assert response["suggestion"] == "manifestations pause ia" and response["corrected_query"] is None
+    assert call in [r["id"] for r in response["results"][:5]]
+    assert {"matched": "manifestaton", "entry": "orthographe", "added": ["manifestations"]} in response["expansions"]
+    exact = search(kb, SearchRequest("manifestaton pause ia", correct=False))  # "search exactly what I typed"
+    assert call not in [r["id"] for r in exact["results"]] and exact["total"] > 0
+    assert not [e for e in exact["expansions"] if e["entry"] == "orthographe"]
+
+
 def test_filters_and_disjunctive_facets(kb: KnowledgeBase) -> None:
     all_hits = search(kb, SearchRequest("droits humains"))
     surveillance = search(kb, SearchRequest("droits humains", categories=("surveillance",)))
