@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -75,9 +76,12 @@ def test_several_worker_processes_serve_the_same_answers(corpus_index: Path, kb,
 
     server = LiveServer(corpus_index, tmp_path / "server.log", ("--workers", "2", "--threads", "2"))
     try:
-        server.wait_ready()
-        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
-        assert len(children) == 2, server.log()
+        server.wait_ready()  # the first worker answers; gunicorn may still be forking the second
+        children_file = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
+        deadline = time.monotonic() + 30
+        while len(children_file.read_text().split()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children_file.read_text().split()) == 2, server.log()
         expected = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale"))["results"]]
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: _get(f"{server.url}/api/search?q=reconnaissance+faciale"), range(24)))
