@@ -24,6 +24,7 @@ from kb.thesaurus import Expansion, thesaurus_for
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+ARRAY_UNION_CONCEPTS = 6  # from this many concepts on, the array matcher (measured: bench/hostile.py)
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
 _words = word_analyzer()
@@ -192,6 +193,11 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     if not concepts:
         return compiled
     main: Query = Or(concepts) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
+    if isinstance(main, Or) and len(concepts) >= ARRAY_UNION_CONCEPTS:
+        # Many concepts: Whoosh's default Or is a binary tree of union matchers that asks every
+        # node whether it is active at every step (millions of calls for a 30-word query); the
+        # array matcher adds each term's scores into an array instead. Same scores, same order.
+        main.matcher_type = Or.ARRAY_MATCHER
     bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
     if len(concepts) > 1 and p.coverage:
         # Coverage: each distinct concept a passage contains adds the same bonus, so passages

@@ -75,6 +75,24 @@ def test_a_short_page_is_the_head_of_the_full_ranking(kb: KnowledgeBase, query: 
         assert page["total"] == full["total"]
 
 
+def test_many_word_queries_rank_as_the_default_matcher_would(kb: KnowledgeBase) -> None:
+    from whoosh.query import Or
+
+    from kb.query import parse_query
+    from kb.search import compile_query
+
+    query = "surveillance reconnaissance faciale logiciels espions journalistes activistes droits migrants"
+    compiled = compile_query(parse_query(query), kb)
+    assert isinstance(compiled.query, Or) and compiled.query.matcher_type == Or.ARRAY_MATCHER
+    compiled.query.matcher_type = Or.DEFAULT_MATCHER  # Whoosh's binary tree of unions
+    with kb.reading() as searcher:
+        reference = [(hit["id"], hit.score) for hit in searcher.search(compiled.query, limit=None)]
+    got = search(kb, SearchRequest(query, limit=20))
+    assert got["total"] == len(reference)
+    assert [r["id"] for r in got["results"]] == [i for i, _ in reference[:20]]
+    assert all(abs(r["score"] - s) < 1e-3 for r, (_, s) in zip(got["results"], reference))
+
+
 def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
     # "les" and "de" are in nearly every passage: with content words beside them they only add
     # to the score of passages that match the content words.
