@@ -34,15 +34,20 @@ def _typo(word: str, rng: random.Random) -> str:
     return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] + word[i:]
 
 
-def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7) -> list[BenchQuery]:
-    """`n` queries: the handwritten ones, then words and pairs sampled from the vocabulary."""
-    rng = random.Random(seed)
+def vocabulary(kb: KnowledgeBase) -> list[str]:
+    """Words of the index (unstemmed, 5+ letters, in 3+ passages), sorted: what queries draw on."""
     with kb.reading() as searcher:
         reader = searcher.reader()
-        vocab = sorted(
+        return sorted(
             w for w in (t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("words"))
             if w.isalpha() and len(w) >= 5 and reader.doc_frequency("words", w) >= 3
         )
+
+
+def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7) -> list[BenchQuery]:
+    """`n` queries: the handwritten ones, then words and pairs sampled from the vocabulary."""
+    rng = random.Random(seed)
+    vocab = vocabulary(kb)
     queries = [BenchQuery(kind, text) for kind, text in HANDWRITTEN]
     categories = ["surveillance", "services-publics", "algorithmes", "armes", "regulation"]
     while len(queries) < n:

@@ -59,6 +59,24 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
         "| --- | --- | --- | --- | --- |",
     ]
     lines += [f"| {k} | {v['n']} | {v['p50']:.1f} ms | {v['p95']:.1f} ms | {v['max']:.1f} ms |" for k, v in q["by_kind"].items()]
+    hostile = r.get("hostile")
+    if hostile:
+        lines += [
+            "", "## Hostile queries", "",
+            f"{hostile['queries']} seeded hostile queries (`bench/hostile.py`: operator soup, wildcards such as `*` and "
+            "`a*`, 10 KB strings, thousands of words, control and arbitrary Unicode characters) through "
+            "`kb.search.search()` on the scale index.",
+            "",
+            "| kind | n | max | mean |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [f"| {k} | {v['n']} | {v['max_ms']:.1f} ms | {v['mean_ms']:.1f} ms |" for k, v in hostile["by_kind"].items()]
+        lines += [
+            "",
+            f"Slowest {hostile['max_ms']:.0f} ms; {hostile['over_1s']} over 1 s (target 0: {_ok(-hostile['over_1s'], 0, True)}); "
+            f"{len(hostile['errors'])} raised (target 0: {_ok(-len(hostile['errors']), 0, True)}).",
+        ]
+        lines += [f"- {e}" for e in hostile["errors"][:10]]
     runs = r["http"] if isinstance(r["http"], list) else [r["http"]]
     lines += ["", "## HTTP under load", ""]
     done = [h for h in runs if "skipped" not in h]

@@ -18,7 +18,8 @@ from typing import Any
 
 from bench.baselines import Fts5, export_records
 from bench.http import run_wrk, startup_seconds
-from bench.queries import build_queries
+from bench.hostile import bench_hostile
+from bench.queries import build_queries, vocabulary
 from bench.scale_corpus import fetch
 from kb.search import SearchRequest, search
 from kb.store import KnowledgeBase
@@ -121,13 +122,16 @@ def main() -> None:
         print(json.dumps(build["full"]), file=sys.stderr)
         print("query latency…", file=sys.stderr)
         queries = bench_queries(index, args.queries)
+        print("hostile queries…", file=sys.stderr)
+        hostile_kb = KnowledgeBase(index)
+        hostile = bench_hostile(hostile_kb, vocabulary(hostile_kb))
         print("start-up…", file=sys.stderr)
         startup = startup_seconds(KB, index)
         print("HTTP load…", file=sys.stderr)
         http_queries = build_queries(KnowledgeBase(index), args.queries)
         # One process (waitress, the default) and one gunicorn worker per core.
         http = [run_wrk(KB, index, args.duration, http_queries, workers=n) for n in sorted({1, os.cpu_count() or 1})]
-        results = {"machine": machine(), "build": build, "queries": queries, "startup": startup, "http": http, "targets": TARGETS,
+        results = {"machine": machine(), "build": build, "queries": queries, "hostile": hostile, "startup": startup, "http": http, "targets": TARGETS,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
         (ROOT / "bench" / "results" / "benchmarks.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
