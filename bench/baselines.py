@@ -11,9 +11,10 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
+from kb.compile import compile_query
 from kb.query import parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
-from kb.search import SearchRequest, compile_query, search
+from kb.search import SearchRequest, search
 from kb.store import KnowledgeBase
 from kb.suggest import corrections, suggest
 

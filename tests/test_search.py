@@ -79,7 +79,7 @@ def test_many_word_queries_rank_as_the_default_matcher_would(kb: KnowledgeBase) 
     from whoosh.query import Or
 
     from kb.query import parse_query
-    from kb.search import compile_query
+    from kb.compile import compile_query
 
     query = "surveillance reconnaissance faciale logiciels espions journalistes activistes droits migrants"
     compiled = compile_query(parse_query(query), kb)

@@ -1,0 +1,179 @@
+"""Query compilation: parsed units → one Whoosh query (fields, stop-word bonus, thesaurus,
+spelling corrections), plus what snippets must mark and what the JSON reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, NullQuery, Or, Phrase, Query, Term
+
+from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
+from kb.query import ParsedQuery, Unit
+from kb.ranking import DEFAULT_PARAMS, RankingParams
+from kb.store import KnowledgeBase
+from kb.thesaurus import Expansion, thesaurus_for
+
+ARRAY_UNION_CONCEPTS = 6  # from this many concepts on, the array matcher (measured: bench/hostile.py)
+_lemma = lemma_analyzer()
+_stem = stem_analyzer()
+_words = word_analyzer()
+
+
+@dataclass
+class CompiledQuery:
+    """The Whoosh query plus what snippets need to mark and what the JSON reports."""
+
+    query: Query
+    lemmas: set[str] = field(default_factory=set)
+    stems: set[str] = field(default_factory=set)
+    expansions: list[Expansion] = field(default_factory=list)
+
+
+def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
+    lemmas = lemma_alternatives(text)
+    stems = analyze(_stem, text)
+    boosts = p.field_boosts()
+    clauses: list[Query] = []
+    for name, weight in boosts.items():
+        if (fields and name not in fields) or not weight:
+            continue
+        for term in dict.fromkeys(stems if name.endswith("_stem") else lemmas):
+            clauses.append(Term(name, term, boost=weight * boost))
+    if p.words and (not fields or "words" in fields):
+        # The word as written (unstemmed, accents kept) is the most precise evidence of all.
+        clauses += [Term("words", w, boost=p.words * boost) for w in dict.fromkeys(analyze(_words, text))]
+    return (Or(clauses) if clauses else NullQuery), set(lemmas), set(stems)
+
+
+def _has_content(unit: Unit) -> bool:
+    """A unit with something to search beyond stop words."""
+    return unit.phrase or unit.prefix or bool(analyze(_lemma, unit.text) or analyze(_stem, unit.text))
+
+
+def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
+    if unit.phrase:
+        lemmas, stems = analyze(_lemma, unit.text), analyze(_stem, unit.text)
+        if len(lemmas) > 1 and len(stems) > 1:
+            # A lemma depends on context ("ajouté" alone is an adjective): the stem phrase is the net.
+            query = Or([Phrase("text", lemmas, slop=1, boost=p.text * 2 * boost), Phrase("text_stem", stems, slop=1, boost=p.text_stem * 2 * boost)])
+            return query, set(lemmas), set(stems)
+    if unit.prefix:
+        prefix = analyze(_stem, unit.text)
+        if prefix:
+            terms = []
+            with kb.reading() as searcher:
+                for term in searcher.reader().expand_prefix("text_stem", prefix[0]):
+                    terms.append(term.decode() if isinstance(term, bytes) else term)
+                    if len(terms) >= p.max_prefix_terms:
+                        break
+            q = Or([Term("text_stem", t, boost=p.text * boost) for t in terms]) if terms else NullQuery
+            return q, set(), set(terms)
+    return _word_query(unit.text, p, boost)
+
+
+def _expansion_query(expression: str, p: RankingParams) -> tuple[Query, set[str], set[str]]:
+    """All words of a thesaurus expression, each by lemma or stem, weighted below literal words."""
+    lemmas, stems = analyze(_lemma, expression), analyze(_stem, expression)
+    words: list[Query] = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(lemmas, stems)]
+    if not words:
+        return NullQuery, set(), set()
+    query = And(words, boost=p.thesaurus) if len(words) > 1 else Or(words[0].subqueries, boost=p.thesaurus)
+    return query, set(lemmas), set(stems)
+
+
+def _corrected(unit: Unit, fixes: dict[str, str]) -> str | None:
+    """The known word to search beside a one-word unit the index does not know."""
+    if unit.phrase or unit.prefix or not fixes:
+        return None
+    words = analyze(_words, unit.text)
+    return fixes.get(words[0]) if len(words) == 1 else None
+
+
+def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS,
+                  fixes: dict[str, str] | None = None) -> CompiledQuery:
+    """Concepts (OR groups) with optional bonuses, thesaurus expansions and spelling corrections
+    (`fixes`: unknown word → closest known word, searched beside it with weight p.correction)."""
+    compiled = CompiledQuery(NullQuery)
+    spelling: list[Expansion] = []
+    groups = parsed.groups
+    LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
+    # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
+    # every passage: beside content words they only add to the score of passages already
+    # matched (a bonus, not a match of their own), which spares a scan of most of the index.
+    content = [any(_has_content(u) for u in group) for group in groups]
+    per_group: list[Query | None] = []
+    function_words: list[Query] = []
+    for index, (group, has_content) in enumerate(zip(groups, content)):
+        if any(content) and not has_content:
+            per_group.append(None)
+            function_words += [_unit_query(u, p, kb)[0] for u in group]
+            continue
+        options = []
+        for unit in group:
+            q, lemmas, stems = _unit_query(unit, p, kb)
+            fixed = _corrected(unit, fixes or {}) if p.correction else None
+            if fixed:
+                # The typed word is unknown to the index, so it matches nothing: its correction
+                # is searched beside it, even when other words of the query match.
+                fq, flemmas, fstems = _word_query(fixed, p, boost=p.correction)
+                q = Or([q, fq]) if q is not NullQuery else fq
+                lemmas, stems = lemmas | flemmas, stems | fstems
+                spelling.append(Expansion(index, index + 1, unit.text, "orthographe", (fixed,)))
+            compiled.lemmas |= lemmas
+            compiled.stems |= stems
+            if q is not NullQuery:
+                options.append(q)
+        per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
+    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
+    compiled.expansions = thesaurus_for(kb.snapshot().path).expand(keys, [g[0].text for g in groups])
+    spans = {e.start: e for e in compiled.expansions}
+    compiled.expansions += spelling
+    concepts: list[Query] = []
+    i = 0
+    while i < len(groups):
+        exp = spans.get(i)
+        if exp is None:
+            if per_group[i] is not None:
+                concepts.append(per_group[i])
+            i += 1
+            continue
+        # A thesaurus span is one concept: its literal words or an expansion, whichever
+        # scores best (so the concept is not credited twice).
+        literal = [q for q in per_group[exp.start : exp.end] if q is not None]
+        alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
+        for expression in exp.added:
+            q, lemmas, stems = _expansion_query(expression, p)
+            if q is not NullQuery:
+                compiled.lemmas |= lemmas
+                compiled.stems |= stems
+                alternatives.append(q)
+        if alternatives:
+            concepts.append(DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
+        i = exp.end
+    if not concepts:
+        return compiled
+    main: Query = Or(concepts) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
+    if isinstance(main, Or) and len(concepts) >= ARRAY_UNION_CONCEPTS:
+        # Many concepts: Whoosh's default Or is a binary tree of union matchers that asks every
+        # node whether it is active at every step (millions of calls for a 30-word query); the
+        # array matcher adds each term's scores into an array instead. Same scores, same order.
+        main.matcher_type = Or.ARRAY_MATCHER
+    bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
+    if len(concepts) > 1 and p.coverage:
+        # Coverage: each distinct concept a passage contains adds the same bonus, so passages
+        # that cover more of the query rank above those that repeat one word often.
+        bonuses += [ConstantScoreQuery(c, p.coverage) for c in concepts]
+    words = [analyze(_stem, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
+    firsts = [w[0] for w in words if w]
+    if p.phrase:
+        # Proximity: consecutive query words found close together in the text.
+        bonuses += [Phrase("text_stem", pair, slop=p.phrase_slop, boost=p.phrase) for pair in zip(firsts, firsts[1:]) if pair[0] != pair[1]]
+    if bonuses and main is not NullQuery:
+        main = AndMaybe(main, Or(bonuses))
+    if parsed.excluded:
+        excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
+        excluded = [q for q in excluded if q is not NullQuery]
+        if excluded:
+            main = AndNot(main, Or(excluded))
+    compiled.query = main
+    return compiled
