@@ -6,7 +6,9 @@ import weakref
 from collections import Counter
 from typing import Any
 
-from whoosh.query import Term
+from whoosh.query import Or, Term
+
+from kb.matching import matching_docnums
 
 MAX_DOCUMENT_FACETS = 50
 _COLUMNS: "weakref.WeakKeyDictionary[Any, tuple[list[str], list[str]]]" = weakref.WeakKeyDictionary()
@@ -22,10 +24,6 @@ def _columns(reader: Any) -> tuple[list[str], list[str]]:
     return cached
 
 
-def _postings(searcher: Any, field: str, value: str) -> set[int]:
-    return set(searcher.docs_for_query(Term(field, value)))
-
-
 def facet_counts(
     searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...]
 ) -> tuple[dict[str, dict[str, int]], set[int]]:
@@ -33,8 +31,8 @@ def facet_counts(
 
     Category counts apply the document filter only, document counts the category filter only,
     so that a user sees what choosing another value would give (disjunctive facets)."""
-    in_categories = set().union(*(_postings(searcher, "categories", c) for c in categories)) if categories else None
-    in_documents = set().union(*(_postings(searcher, "doc_id", d) for d in documents)) if documents else None
+    in_categories = matching_docnums(searcher, Or([Term("categories", c) for c in categories])) if categories else None
+    in_documents = matching_docnums(searcher, Or([Term("doc_id", d) for d in documents])) if documents else None
     by_doc = matched if in_documents is None else matched & in_documents
     by_cat = matched if in_categories is None else matched & in_categories
     allowed = by_doc if in_categories is None else by_doc & in_categories
