@@ -152,7 +152,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
         i = exp.end
     if not concepts:
         return compiled
-    main: Query = Or(concepts) if len(concepts) > 1 else (concepts[0] if concepts else NullQuery)
+    main: Query = Or(concepts) if len(concepts) > 1 else concepts[0]
     if isinstance(main, Or) and len(concepts) >= ARRAY_UNION_CONCEPTS:
         # Many concepts: Whoosh's default Or is a binary tree of union matchers that asks every
         # node whether it is active at every step (millions of calls for a 30-word query); the
@@ -168,7 +168,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     if p.phrase:
         # Proximity: consecutive query words found close together in the text.
         bonuses += [Phrase("text_stem", pair, slop=p.phrase_slop, boost=p.phrase) for pair in zip(firsts, firsts[1:]) if pair[0] != pair[1]]
-    if bonuses and main is not NullQuery:
+    if bonuses:
         main = AndMaybe(main, Or(bonuses))
     if parsed.excluded:
         excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
