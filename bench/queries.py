@@ -44,10 +44,10 @@ def vocabulary(kb: KnowledgeBase) -> list[str]:
         )
 
 
-def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7) -> list[BenchQuery]:
+def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7, vocab: list[str] | None = None) -> list[BenchQuery]:
     """`n` queries: the handwritten ones, then words and pairs sampled from the vocabulary."""
     rng = random.Random(seed)
-    vocab = vocabulary(kb)
+    vocab = vocabulary(kb) if vocab is None else vocab
     queries = [BenchQuery(kind, text) for kind, text in HANDWRITTEN]
     categories = ["surveillance", "services-publics", "algorithmes", "armes", "regulation"]
     while len(queries) < n:

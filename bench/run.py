@@ -123,12 +123,13 @@ def main() -> None:
         print("query latency…", file=sys.stderr)
         queries = bench_queries(index, args.queries)
         print("hostile queries…", file=sys.stderr)
-        hostile_kb = KnowledgeBase(index)
-        hostile = bench_hostile(hostile_kb, vocabulary(hostile_kb))
+        kb = KnowledgeBase(index)
+        vocab = vocabulary(kb)  # read once: the hostile and the HTTP query sets both draw on it
+        hostile = bench_hostile(kb, vocab)
         print("start-up…", file=sys.stderr)
         startup = startup_seconds(KB, index)
         print("HTTP load…", file=sys.stderr)
-        http_queries = build_queries(KnowledgeBase(index), args.queries)
+        http_queries = build_queries(kb, args.queries, vocab=vocab)
         # One process (waitress, the default) and one gunicorn worker per core.
         http = [run_wrk(KB, index, args.duration, http_queries, workers=n) for n in sorted({1, os.cpu_count() or 1})]
         results = {"machine": machine(), "build": build, "queries": queries, "hostile": hostile, "startup": startup, "http": http, "targets": TARGETS,
