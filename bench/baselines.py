@@ -14,6 +14,7 @@ from whoosh.filedb.filestore import RamStorage
 from kb.compile import compile_query
 from kb.query import parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
+from kb.scoring import score_matches, top_ranked
 from kb.search import SearchRequest, search
 from kb.store import KnowledgeBase
 from kb.suggest import corrections, suggest
@@ -129,8 +130,7 @@ class Ours:
 
 class OursFast:
     """Our engine ranked as kb.search.search() ranks (typo correction included), without
-    snippets and facets, for tuning. It scores every match (limit=None) like search() does:
-    a top-k collection replaces exhausted sub-matchers, which changes Or(scale=...) scores."""
+    snippets and facets, for tuning: the same exhaustive scorer (kb.scoring) and top k."""
 
     name = "ours-fast"
 
@@ -145,13 +145,12 @@ class OursFast:
         if parsed.empty:
             return []
         fixes = corrections(self._searcher.reader(), parsed)
-        compiled = compile_query(parsed, self._kb, self._params, fixes)
-        hits = self._searcher.search(compiled.query, limit=None)
-        if not hits:
+        scores = score_matches(self._searcher, compile_query(parsed, self._kb, self._params, fixes).query)
+        if not scores:
             suggestion = suggest(self._searcher, parsed, fixes)
             if suggestion:
-                hits = self._searcher.search(compile_query(parse_query(suggestion), self._kb, self._params).query, limit=None)
-        return [hit["id"] for hit in hits[:k]]
+                scores = score_matches(self._searcher, compile_query(parse_query(suggestion), self._kb, self._params).query)
+        return [self._searcher.stored_fields(d)["id"] for d, _ in top_ranked(scores, k)]
 
     def close(self) -> None:
         self._searcher.close()

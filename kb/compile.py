@@ -13,7 +13,6 @@ from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.store import KnowledgeBase
 from kb.thesaurus import Expansion, thesaurus_for
 
-ARRAY_UNION_CONCEPTS = 6  # from this many concepts on, the array matcher (measured: bench/hostile.py)
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
 _words = word_analyzer()
@@ -71,13 +70,18 @@ def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 
     return _word_query(unit.text, p, boost)
 
 
-def _expansion_query(expression: str, p: RankingParams) -> tuple[Query, set[str], set[str]]:
-    """All words of a thesaurus expression, each by lemma or stem, weighted below literal words."""
+def _expansion_query(expression: str, p: RankingParams, literal_words: int) -> tuple[Query, set[str], set[str]]:
+    """All words of a thesaurus expression, each by lemma or stem, weighted below literal words.
+
+    Scores add up over words, so an expression is scaled to the literal's number of words: a
+    two-word expansion of one word ("logiciel espion" for "surveiller") would otherwise count
+    twice and outrank the literal word it stands in for."""
     lemmas, stems = analyze(_lemma, expression), analyze(_stem, expression)
     words: list[Query] = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(lemmas, stems)]
     if not words:
         return NullQuery, set(), set()
-    query = And(words, boost=p.thesaurus) if len(words) > 1 else Or(words[0].subqueries, boost=p.thesaurus)
+    boost = p.thesaurus * max(1, literal_words) / len(words)
+    query = And(words, boost=boost) if len(words) > 1 else Or(words[0].subqueries, boost=boost)
     return query, set(lemmas), set(stems)
 
 
@@ -142,7 +146,7 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
         literal = [q for q in per_group[exp.start : exp.end] if q is not None]
         alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
-            q, lemmas, stems = _expansion_query(expression, p)
+            q, lemmas, stems = _expansion_query(expression, p, len(literal))
             if q is not NullQuery:
                 compiled.lemmas |= lemmas
                 compiled.stems |= stems
@@ -153,11 +157,6 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     if not concepts:
         return compiled
     main: Query = Or(concepts) if len(concepts) > 1 else concepts[0]
-    if isinstance(main, Or) and len(concepts) >= ARRAY_UNION_CONCEPTS:
-        # Many concepts: Whoosh's default Or is a binary tree of union matchers that asks every
-        # node whether it is active at every step (millions of calls for a 30-word query); the
-        # array matcher adds each term's scores into an array instead. Same scores, same order.
-        main.matcher_type = Or.ARRAY_MATCHER
     bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
     if len(concepts) > 1 and p.coverage:
         # Coverage: each distinct concept a passage contains adds the same bonus, so passages

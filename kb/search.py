@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from whoosh import collectors
 from whoosh.query import Every, Query
 
 from kb.compile import CompiledQuery, compile_query
@@ -16,6 +15,7 @@ from kb.models import Passage
 from kb.query import ParsedQuery, parse_query
 from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.results import passage_json
+from kb.scoring import score_matches, top_ranked
 from kb.snippets import make_snippet
 from kb.store import KnowledgeBase
 from kb.suggest import corrections, suggest
@@ -108,35 +108,30 @@ def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: Sear
     response["facets"] = facets
     response["expansions"] = [{"matched": e.matched, "entry": e.entry, "added": list(e.added)} for e in compiled.expansions]
     documents = kb.snapshot().documents
-    for hit in hits:
-        payload = hit["payload"]
+    for fields, score in hits:
+        payload = fields["payload"]
         snippet = make_snippet(payload["text"], payload.get("spans", []), compiled.lemmas, compiled.stems)
-        score = float(hit.score) if isinstance(hit.score, (int, float)) else 0.0
         response["results"].append(passage_json(payload, documents.get(payload["doc_id"], {}), score, snippet, request.explain))
 
 
-def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[Any], int, dict[str, dict[str, int]]]:
+def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> tuple[list[tuple[dict[str, Any], float]], int, dict[str, dict[str, int]]]:
+    """(stored fields, score) of the requested page, the number of matches, the facet counts."""
     window = request.offset + request.limit
-    sortedby = ["doc_id", "position"] if browse else None
-    # Counts come from the match set (posting-list algebra, nothing scored, no grouping of
-    # every scored hit); ranking keeps only the top `window`.
-    matched = matching_docnums(searcher, query)
-    facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
-    if not allowed:
-        return [], 0, facets
-    filtering = bool(request.categories or request.documents)
     if browse:
-        results = searcher.search(query, limit=window, filter=allowed if filtering else None, sortedby=sortedby)
-    else:
-        # No matcher replacement: Whoosh's AndMaybe.replace() drops documents that belong in the
-        # top k (a window of 4 and one of 10 disagree), so every match is scored as it is.
-        collector: collectors.Collector = collectors.TopCollector(limit=window, usequality=False, replace=0)
-        if filtering:
-            collector = collectors.FilterCollector(collector, allow=allowed)
-        searcher.search_with_collector(query, collector)
-        results = collector.results()
-    # Slicing, not list(): list() asks len(), which makes Whoosh count every match again.
-    return results[request.offset : window], len(allowed), facets
+        # Every passage (of the filters): reading order, nothing scored.
+        matched = matching_docnums(searcher, query)
+        facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+        if not allowed:
+            return [], 0, facets
+        results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
+        return [(hit.fields(), 0.0) for hit in results[request.offset : window]], len(allowed), facets
+    # Every match is scored (an exact top k; see kb/scoring.py), so the scores' keys are also
+    # the match set that totals and facets count.
+    scores = score_matches(searcher, query)
+    facets, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)
+    filtering = bool(request.categories or request.documents)
+    page = top_ranked(scores, window, allowed if filtering else None)[request.offset :]
+    return [(searcher.stored_fields(d), score) for d, score in page], len(allowed), facets
 
 
 MAX_EXPORT = 100_000
@@ -150,10 +145,11 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
         return []
     query = compile_query(parsed, kb).query if not parsed.empty else Every()
     with kb.reading() as searcher:
-        matched = matching_docnums(searcher, query)
-        _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
-        if not allowed:
-            return []
-        sortedby = ["doc_id", "position"] if parsed.empty else None
-        results = searcher.search(query, limit=max_results, filter=allowed, sortedby=sortedby)
-        return [Passage.from_dict(hit["payload"]) for hit in results]
+        if parsed.empty:
+            matched = matching_docnums(searcher, query)
+            _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+            results = searcher.search(query, limit=max_results, filter=allowed, sortedby=["doc_id", "position"]) if allowed else []
+            return [Passage.from_dict(hit["payload"]) for hit in results]
+        scores = score_matches(searcher, query)
+        _, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)
+        return [Passage.from_dict(searcher.stored_fields(d)["payload"]) for d, _ in top_ranked(scores, max_results, allowed)]

@@ -85,7 +85,8 @@ class Thesaurus:
         found: list[Expansion] = []
         i = 0
         while i < len(unit_keys):
-            for j in range(min(len(unit_keys), i + MAX_SPAN_UNITS), i, -1):
+            # A span starts and ends on a word with content: « de l'IA pour les » is « l'IA ».
+            for j in (j for j in range(min(len(unit_keys), i + MAX_SPAN_UNITS), i, -1) if unit_keys[i] and unit_keys[j - 1]):
                 key = tuple(t for k in unit_keys[i:j] for t in k)
                 hits = self._index.get(key)
                 if hits:

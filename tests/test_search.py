@@ -75,24 +75,6 @@ def test_a_short_page_is_the_head_of_the_full_ranking(kb: KnowledgeBase, query: 
         assert page["total"] == full["total"]
 
 
-def test_many_word_queries_rank_as_the_default_matcher_would(kb: KnowledgeBase) -> None:
-    from whoosh.query import Or
-
-    from kb.query import parse_query
-    from kb.compile import compile_query
-
-    query = "surveillance reconnaissance faciale logiciels espions journalistes activistes droits migrants"
-    compiled = compile_query(parse_query(query), kb)
-    assert isinstance(compiled.query, Or) and compiled.query.matcher_type == Or.ARRAY_MATCHER
-    compiled.query.matcher_type = Or.DEFAULT_MATCHER  # Whoosh's binary tree of unions
-    with kb.reading() as searcher:
-        reference = [(hit["id"], hit.score) for hit in searcher.search(compiled.query, limit=None)]
-    got = search(kb, SearchRequest(query, limit=20))
-    assert got["total"] == len(reference)
-    assert [r["id"] for r in got["results"]] == [i for i, _ in reference[:20]]
-    assert all(abs(r["score"] - s) < 1e-3 for r, (_, s) in zip(got["results"], reference))
-
-
 def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
     # "les" and "de" are in nearly every passage: with content words beside them they only add
     # to the score of passages that match the content words.
@@ -201,3 +183,23 @@ def test_each_build_carries_the_analysed_thesaurus(kb: KnowledgeBase, tmp_path) 
     # A saved thesaurus that no longer matches thesaurus.yaml is ignored, not trusted.
     (tmp_path / COMPILED_NAME).write_text((build / COMPILED_NAME).read_text(encoding="utf-8").replace('"source": "', '"source": "x'), encoding="utf-8")
     assert thesaurus_for(tmp_path) is analysed
+
+
+def test_thesaurus_expansions_name_only_the_words_they_stand_for(kb: KnowledgeBase) -> None:
+    response = search(kb, SearchRequest("quels sont les risques de l'IA pour les droits humains ?"))
+    matched = {e["matched"]: e["added"] for e in response["expansions"]}
+    assert set(matched) == {"l'IA", "droits humains"}  # not « de l'IA pour les »
+    assert "intelligence artificielle" in matched["l'IA"]
+
+
+def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBase) -> None:
+    from whoosh.query import And, DisjunctionMax
+
+    from kb.compile import compile_query
+    from kb.query import parse_query
+    from kb.ranking import DEFAULT_PARAMS
+
+    query = compile_query(parse_query("surveiller"), kb).query
+    assert isinstance(query, DisjunctionMax)
+    two_words = [q for q in query.subqueries if isinstance(q, And) and len(q.subqueries) == 2]
+    assert two_words and all(q.boost == pytest.approx(DEFAULT_PARAMS.thesaurus / 2) for q in two_words)

@@ -1,0 +1,146 @@
+"""Exhaustive BM25F scoring by posting-list accumulation, with Whoosh's own scores.
+
+An exact top k needs every match scored (see kb/search.py). Whoosh does that by stepping a tree
+of matcher objects one passage at a time, about 70 µs per match in Python, so a query of frequent
+words (thousands of matches) takes hundreds of milliseconds. Reading each term's postings a block
+at a time and adding its BM25F contributions into a dict computes the same scores (same scorer
+objects, same formula, same boosts; sums may differ in the last bit by addition order) for a
+small fraction of that. Query types this module does not know are scored by Whoosh's matcher."""
+
+from __future__ import annotations
+
+import heapq
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, NullQuery, Or, Query, Term
+from whoosh.scoring import WeightLengthScorer
+
+from kb.matching import matching_docnums
+
+Scores = dict[int, float]
+
+# Per segment reader and field: every passage's field length, read once (a column read per
+# posting would cost more than the score itself).
+_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, list[int]]] = weakref.WeakKeyDictionary()
+
+
+def score_matches(searcher: Any, query: Query) -> Scores:
+    """Document number → score for every passage `query` matches (deleted passages left out)."""
+    context = searcher.context()
+    out: Scores = {}
+    for leaf, offset in searcher.leaf_searchers():
+        scores = _score(leaf, query, context, None)
+        deleted = leaf.reader().deleted_docs_set if leaf.reader().has_deletions() else ()
+        for docnum, score in scores.items():
+            if docnum not in deleted:
+                out[docnum + offset] = score
+    return out
+
+
+def _score(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores:
+    """Scores of `q` on one segment; with `within`, only for those passages (a bonus clause)."""
+    if q is NullQuery:
+        return {}
+    if type(q) is Term:
+        return _term(leaf, q, context, within)
+    boost = getattr(q, "boost", 1.0)
+    if type(q) is Or:
+        out: Scores = {}
+        for sub in q.subqueries:
+            for docnum, score in _score(leaf, sub, context, within).items():
+                out[docnum] = out.get(docnum, 0.0) + score
+    elif type(q) is DisjunctionMax and not q.tiebreak:
+        out = {}
+        for sub in q.subqueries:
+            for docnum, score in _score(leaf, sub, context, within).items():
+                if score > out.get(docnum, float("-inf")):
+                    out[docnum] = score
+    elif type(q) is And:
+        parts = [_score(leaf, sub, context, within) for sub in q.subqueries]
+        if not parts:
+            return {}
+        common = set.intersection(*(set(p) for p in parts))
+        out = {docnum: sum(p[docnum] for p in parts) for docnum in common}
+    elif type(q) is AndMaybe:
+        out = _score(leaf, q.a, context, within)
+        for docnum, score in _score(leaf, q.b, context, set(out)).items():
+            out[docnum] += score
+    elif type(q) is AndNot:
+        out = _score(leaf, q.a, context, within)
+        for docnum in matching_docnums(leaf, q.b) & set(out):
+            del out[docnum]
+    else:
+        return _matcher_scores(leaf, q, context, within)
+    if boost != 1.0:
+        out = {docnum: score * boost for docnum, score in out.items()}
+    return out
+
+
+def _term(leaf: Any, q: Term, context: Any, within: set[int] | None) -> Scores:
+    reader = leaf.reader()
+    if q.fieldname not in leaf.schema:
+        return {}
+    try:
+        text = leaf.schema[q.fieldname].to_bytes(q.text)
+    except ValueError:
+        return {}
+    if (q.fieldname, text) not in reader:
+        return {}
+    scorer = context.weighting.scorer(leaf, q.fieldname, text)
+    matcher = reader.postings(q.fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child  # deletions are dropped once, in score_matches()
+    if not isinstance(scorer, WeightLengthScorer) or not hasattr(matcher, "_read_weights"):
+        return _matcher_scores(leaf, q, context, within)
+    lengths = _field_lengths(reader, q.fieldname)
+    bm25 = scorer._score
+    boost = q.boost
+    out: Scores = {}
+    for docnum, weight in _postings(matcher):
+        if within is None or docnum in within:
+            # As Whoosh: the scorer's score, then the Term's boost (a WrappingMatcher) if not 1.
+            out[docnum] = bm25(weight, lengths[docnum]) * boost if boost != 1.0 else bm25(weight, lengths[docnum])
+    return out
+
+
+def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
+    """(docnum, weight) of every posting, a block at a time (whoosh3's leaf matcher)."""
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        yield from zip(matcher._ids[start:], matcher._weights[start:])
+        matcher._next_block()
+
+
+def _field_lengths(reader: Any, fieldname: str) -> list[int]:
+    """Every document's length in `fieldname` as BM25F sees it (Whoosh's default of 1 if absent)."""
+    per_field = _LENGTHS.setdefault(reader, {})
+    if fieldname not in per_field:
+        length = reader.doc_field_length
+        per_field[fieldname] = [length(docnum, fieldname, 1) or 1 for docnum in range(reader.doc_count_all())]
+    return per_field[fieldname]
+
+
+def _matcher_scores(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores:
+    """Whoosh's own matcher, stepped passage by passage: phrases, prefixes, anything else."""
+    matcher = q.matcher(leaf, context)
+    out: Scores = {}
+    while matcher.is_active():
+        docnum = matcher.id()
+        if within is None or docnum in within:
+            out[docnum] = matcher.score()
+        matcher.next()
+    return out
+
+
+def top_ranked(scores: Scores, k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    """The best `k` (docnum, score), highest score first, ties by document order (as Whoosh)."""
+    candidates = scores.keys() if allowed is None else (d for d in allowed if d in scores)
+    best = heapq.nsmallest(k, candidates, key=lambda d: (-scores[d], d))
+    return [(d, scores[d]) for d in best]
