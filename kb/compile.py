@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, NullQuery, Or, Phrase, Query, Term
 
 from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
+from kb.analysis.stopwords import QUESTION_WORDS
 from kb.query import ParsedQuery, Unit
 from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.store import KnowledgeBase
@@ -45,8 +46,13 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
 
 
 def _has_content(unit: Unit) -> bool:
-    """A unit with something to search beyond stop words."""
-    return unit.phrase or unit.prefix or bool(analyze(_lemma, unit.text) or analyze(_stem, unit.text))
+    """A unit with something to search beyond stop words and question words."""
+    if unit.phrase or unit.prefix:
+        return True
+    lemmas = analyze(_lemma, unit.text)
+    if lemmas:
+        return any(lemma not in QUESTION_WORDS for lemma in lemmas)
+    return bool(analyze(_stem, unit.text))
 
 
 def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
@@ -102,7 +108,8 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     groups = parsed.groups
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
     # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
-    # every passage: beside content words they only add to the score of passages already
+    # every passage; question words ("comment", "peut") say what form the query takes, not what
+    # it is about. Beside content words they only add to the score of passages already
     # matched (a bonus, not a match of their own), which spares a scan of most of the index.
     content = [any(_has_content(u) for u in group) for group in groups]
     per_group: list[Query | None] = []

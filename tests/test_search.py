@@ -84,6 +84,14 @@ def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> Non
     assert search(kb, SearchRequest("les", limit=1))["total"] > 0  # alone, a stop word is still searched
 
 
+def test_question_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
+    # "comment", "peut", "faire" give the query its form: « faire » alone is in many passages.
+    question = search(kb, SearchRequest("comment peut-on faire interdire la surveillance ?", limit=100))
+    topic = search(kb, SearchRequest("interdire surveillance", limit=100))
+    assert question["total"] == topic["total"] > 0
+    assert search(kb, SearchRequest("faire", limit=1))["total"] > topic["total"]  # alone, still searched
+
+
 @pytest.mark.parametrize(
     "query",
     ['"unbalanced', "(((", "AND OR NOT", "title:surveillance", "surv*", "??", "~~", "😀 🤖", "\x00\x07ia\x1b", "a" * 10_000, "- - -", ":", '""', "ia " * 2000],

@@ -20,3 +20,13 @@ lesquelles leurs quel quelle quels quelles elles jusque lorsque puisque quoique
 """
 
 FRENCH_STOP_WORDS: frozenset[str] = frozenset((_SNOWBALL + _LEMMAS).split())
+
+# Words that give a query the form of a question or a request, not its topic (lemmas): beside
+# content words they only add to a passage's score (kb/compile.py), as stop words do. They stay
+# in the index: « pouvoir » is also a noun, and a query of these words alone still searches them.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    """
+    comment pourquoi combien quand quoi si est-ce
+    faire pouvoir vouloir devoir falloir aller
+    """.split()
+)
