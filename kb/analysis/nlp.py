@@ -25,14 +25,17 @@ class Word(NamedTuple):
 
 
 def get_nlp() -> Any:
-    """Load the French pipeline on first use (about 3 s), then reuse it."""
+    """Load the French pipeline on first use (about 2 s; 4 s without the regex cache), then reuse it."""
     global _nlp
     if _nlp is None:
         with _load_lock:
             if _nlp is None:
-                import spacy
+                from kb.analysis.regex_cache import kept
 
-                _nlp = spacy.load(MODEL, exclude=EXCLUDED_COMPONENTS)
+                with kept():  # spaCy's French tokenizer patterns: compiled once per machine, not per process
+                    import spacy
+
+                    _nlp = spacy.load(MODEL, exclude=EXCLUDED_COMPONENTS)
     return _nlp
 
 
