@@ -47,7 +47,7 @@ def _score(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores
     if type(q) is Term:
         return _term(leaf, q, context, within)
     boost = getattr(q, "boost", 1.0)
-    if type(q) is Or:
+    if type(q) is Or and not q.minmatch and q.scale is None:  # a plain sum (no coordination)
         out: Scores = {}
         for sub in q.subqueries:
             for docnum, score in _score(leaf, sub, context, within).items():

@@ -37,6 +37,7 @@ QUERIES = [
     AndNot(Or([Term("text", "ia"), Term("text_stem", "ia")]), Term("text", "pause")),
     Or([Phrase("text", ["reconnaissance", "facial"], slop=1, boost=2.0), Term("text", "biometrie")]),
     Or([Term("text", "mot-absent-de-l-index"), Term("nope", "x")]),
+    Or([Term("text", "droit"), Term("text", "humain"), Term("text", "ia")], minmatch=2),  # left to Whoosh
 ]
 
 
