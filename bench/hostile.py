@@ -47,6 +47,7 @@ def hostile_queries(vocab: list[str], n: int = 300, seed: int = 11) -> list[tupl
 def bench_hostile(kb: KnowledgeBase, vocab: list[str], n: int = 300) -> dict[str, Any]:
     """Latency of each hostile query through search(); exceptions are counted, not raised."""
     timings: dict[str, list[float]] = {}
+    slowest: list[tuple[float, str, str]] = []
     errors: list[str] = []
     search(kb, SearchRequest("surveillance"))  # the model and the thesaurus load once per process (start-up)
     for kind, query in hostile_queries(vocab, n):
@@ -55,7 +56,9 @@ def bench_hostile(kb: KnowledgeBase, vocab: list[str], n: int = 300) -> dict[str
             search(kb, SearchRequest(query, limit=10))
         except Exception as exc:  # noqa: BLE001 - the figure is how many raise
             errors.append(f"{kind}: {type(exc).__name__}: {exc}"[:200])
-        timings.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+        ms = (time.perf_counter() - start) * 1000
+        timings.setdefault(kind, []).append(ms)
+        slowest = sorted([*slowest, (ms, kind, query)], reverse=True)[:5]
     every = [t for values in timings.values() for t in values]
     return {
         "queries": len(every),
@@ -63,4 +66,6 @@ def bench_hostile(kb: KnowledgeBase, vocab: list[str], n: int = 300) -> dict[str
         "over_1s": sum(t > 1000 for t in every),
         "errors": errors,
         "by_kind": {k: {"n": len(v), "max_ms": max(v), "mean_ms": sum(v) / len(v)} for k, v in sorted(timings.items())},
+        # What the slowest were (kind, length in characters and words, start), for diagnosis.
+        "slowest": [{"ms": ms, "kind": kind, "chars": len(q), "words": len(q.split()), "start": q[:60]} for ms, kind, q in slowest],
     }

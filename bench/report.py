@@ -77,6 +77,9 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
             f"{len(hostile['errors'])} raised (target 0: {_ok(-len(hostile['errors']), 0, True)}).",
         ]
         lines += [f"- {e}" for e in hostile["errors"][:10]]
+        if hostile.get("slowest"):
+            lines += ["", "The slowest: " + "; ".join(
+                f"{q['ms']:.0f} ms, {q['kind']}, {q['words']:,} words / {q['chars']:,} characters" for q in hostile["slowest"]) + "."]
     runs = r["http"] if isinstance(r["http"], list) else [r["http"]]
     lines += ["", "## HTTP under load", ""]
     done = [h for h in runs if "skipped" not in h]

@@ -11,6 +11,10 @@ _words = word_analyzer()
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
 MIN_WORD_LENGTH = 4
+# Bounds on the Levenshtein search (each costs 10-50 ms on a large vocabulary): a "word" longer
+# than any French word is not a typo, and past a few unknown words a query is not a misspelling.
+MAX_WORD_LENGTH = 30
+MAX_CORRECTIONS = 6
 
 
 def _known(reader: Any, word: str) -> bool:
@@ -38,16 +42,22 @@ def _best(reader: Any, word: str) -> str | None:
 
 
 def corrections(reader: Any, parsed: ParsedQuery) -> dict[str, str]:
-    """Each word of the query the index does not know → the closest word it does know."""
+    """Each word of the query the index does not know → the closest word it does know
+    (for the first MAX_CORRECTIONS unknown words of plausible length)."""
     out: dict[str, str] = {}
+    tried: set[str] = set()
     for unit in parsed.units():
         if unit.prefix:
             continue
         for word in analyze(_words, unit.text):
-            if word not in out and len(word) >= MIN_WORD_LENGTH and not _known(reader, word):
-                candidate = _best(reader, word)
-                if candidate:
-                    out[word] = candidate
+            if word in tried or not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH or _known(reader, word):
+                continue
+            if len(tried) >= MAX_CORRECTIONS:
+                return out
+            tried.add(word)
+            candidate = _best(reader, word)
+            if candidate:
+                out[word] = candidate
     return out
 
 

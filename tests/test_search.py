@@ -113,6 +113,17 @@ def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -
     assert search(kb, SearchRequest("securite"))["suggestion"] is None  # unaccented is not a typo
 
 
+def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
+    from kb.query import parse_query
+    from kb.suggest import MAX_CORRECTIONS, corrections
+
+    typos = "survaillance manifestaton reconaissance logicels algoritmes gouvernemnts technologis discrimnation petitoin"
+    with kb.reading() as searcher:
+        fixes = corrections(searcher.reader(), parse_query(typos))
+        assert len(fixes) == MAX_CORRECTIONS and fixes["survaillance"] == "surveillance"
+        assert corrections(searcher.reader(), parse_query("survaillance" + "x" * 30)) == {}  # no French word is that long
+
+
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
     call = "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"  # « Manifestez : rejoignez une des manifestations… »
     response = search(kb, SearchRequest("manifestaton pause ia"))
