@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import piaf as piaf_set
 from bench.baselines import Fts5, Ours, WhooshDefault, export_records
-from bench.judged import JudgedDataError, JudgedQuery, resolve
+from bench.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
 from bench.metrics import MRR_MIN_GRADE, first_rank, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
 from kb.ranking import DEFAULT_PARAMS, RankingParams
@@ -52,8 +52,9 @@ def _systems(kb: KnowledgeBase, params: RankingParams) -> dict[str, Any]:
     return {"ours": Ours(kb, params), "whoosh-default": WhooshDefault(records), "fts5": Fts5(records)}
 
 
-def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker]) -> dict[str, Any]:
-    """Overall and per-type nDCG@10, MRR@10, recall@10 per system, plus our per-query detail."""
+def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts: dict[str, str] | None = None) -> dict[str, Any]:
+    """Overall and per-type nDCG@10, MRR@10, recall@10 per system, plus our per-query detail
+    (with `texts`, passage id → text: each judged passage's rank and the query stems it lacks)."""
     types = sorted({q.type for q in queries})
     out: dict[str, Any] = {"queries": len(queries), "judged_passages": sum(len(q.grades) for q in queries), "rule": MRR_RULE, "systems": {}}
     per_query: list[dict[str, Any]] = []
@@ -66,7 +67,8 @@ def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker]) -> dic
             if name == "ours":
                 per_query.append({"query": q.query, "type": q.type, **scores, "first_rank": first_rank(ranked, q.grades, MRR_MIN_GRADE),
                                   "best_rank": first_rank(ranked, q.grades, max(q.grades.values())),
-                                  "top3": [f"{pid} (g{q.grades.get(pid, 0)})" for pid in ranked[:3]]})
+                                  "top3": [f"{pid} (g{q.grades.get(pid, 0)})" for pid in ranked[:3]],
+                                  **({"relevant": relevant_detail(q.query, q.grades, ranked, texts)} if texts else {})})
         out["systems"][name] = {
             "overall": mean_scores(rows),
             "per_type": {t: {"n": sum(q.type == t for q in queries), **mean_scores([r for r, q in zip(rows, queries) if q.type == t])} for t in types},
@@ -121,7 +123,8 @@ def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judge
                 build_index([CORPUS], root)
             kb = KnowledgeBase(root)
             systems = _systems(kb, params)
-            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()})
+            texts = {p.id: p.text for p in kb.all_passages()}
+            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()}, texts)
             for s in systems.values():
                 s.close()
         results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
@@ -164,6 +167,9 @@ def tables(results: dict[str, Any]) -> str:
         for r in judged["failing"]:
             lines.append(f"  [{r['type']}] {r['query']!r}: nDCG {_fmt(r['ndcg@10'])}, first g>=2 at {r['first_rank'] or '-'}, best-graded at {r['best_rank'] or '-'}")
             lines.append(f"      top 3: {', '.join(r['top3']) or '(nothing)'}")
+            for rel in r.get("relevant", []):
+                lacks = ", ".join(rel["lacks"]) or "nothing"
+                lines.append(f"      g{rel['grade']} at {rel['rank'] or '-'}, lacks {lacks}: {rel['id']}")
         lines.append("")
     piaf = results.get("piaf")
     if piaf:

@@ -82,3 +82,17 @@ def resolve(kb: KnowledgeBase, path: Path = JUDGED_PATH) -> list[JudgedQuery]:
     if errors:
         raise JudgedDataError(f"{len(errors)} judged quote(s) cannot be resolved:\n  " + "\n  ".join(errors))
     return out
+
+
+def relevant_detail(query: str, grades: dict[str, int], ranked: list[str], texts: dict[str, str]) -> list[dict]:
+    """Each judged passage: its grade, its rank in `ranked` (None if absent) and the query's stems
+    it does not contain: why a lexical engine does or cannot find it."""
+    from kb.analysis import analyze, stem_analyzer
+
+    stems = list(dict.fromkeys(analyze(stem_analyzer(), query)))
+    out = []
+    for pid, grade in sorted(grades.items(), key=lambda kv: (-kv[1], kv[0])):
+        present = set(analyze(stem_analyzer(), texts.get(pid, "")))
+        out.append({"id": pid, "grade": grade, "rank": ranked.index(pid) + 1 if pid in ranked else None,
+                    "lacks": [s for s in stems if s not in present]})
+    return out

@@ -101,6 +101,18 @@ def test_fast_ranker_is_the_ranking_of_search(kb: KnowledgeBase, piaf_index: Pat
         assert ours.rank(q.text) == search_ids(pkb, q.text), q.text
 
 
+def test_failing_queries_say_which_query_words_their_passages_lack(judged_results: dict[str, Any]) -> None:
+    from kb.analysis import analyze, stem_analyzer
+
+    failing = judged_results["judged"]["failing"]
+    assert failing, "no failing query: the strict xfail below must go"
+    for row in failing:
+        stems = set(analyze(stem_analyzer(), row["query"]))
+        assert row["relevant"] and all(set(rel["lacks"]) <= stems for rel in row["relevant"])
+        assert all(rel["rank"] is None or 1 <= rel["rank"] <= 10 for rel in row["relevant"])
+    assert "lacks" in evaluate.tables(judged_results)
+
+
 # Targets ------------------------------------------------------------------------------------
 
 
