@@ -1,8 +1,8 @@
 """The set of passages a query matches, from posting lists, without scoring a single one.
 
-Totals and facet counts need every match, ranking only the best few: computing the match set by
-set algebra over posting lists lets Whoosh rank with its block-skipping top-k collector instead
-of scoring (and grouping) every match in Python."""
+Where nothing needs a score (browsing a filter, the passages an exclusion removes, the category
+and document filters of facets, whether a query matches at all), set algebra over posting lists
+is cheaper than any scorer; ranked searches get their match set from kb/scoring.py."""
 
 from __future__ import annotations
 
