@@ -19,8 +19,8 @@ def matching_docnums(searcher: Any, query: Query) -> set[int]:
     if isinstance(query, Term):
         if not reader.doc_frequency(query.fieldname, query.text):
             return set()
-        docs = set(reader.postings(query.fieldname, query.text).all_ids())
-        return _live(reader, docs)
+        # A segment's postings already leave out its deleted passages (Whoosh filters them).
+        return set(reader.postings(query.fieldname, query.text).all_ids())
     if isinstance(query, (Or, DisjunctionMax)):
         out: set[int] = set()
         for sub in query.subqueries:
@@ -42,9 +42,3 @@ def matching_docnums(searcher: Any, query: Query) -> set[int]:
     # Phrases and anything else: Whoosh's matcher knows best.
     return set(searcher.docs_for_query(query))
 
-
-def _live(reader: Any, docs: set[int]) -> set[int]:
-    """Drop deleted documents (posting lists keep them until a merge)."""
-    if reader.has_deletions():
-        return {d for d in docs if not reader.is_deleted(d)}
-    return docs

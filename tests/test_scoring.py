@@ -10,6 +10,7 @@ from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Phrase, Quer
 
 from indexer.build import build_index
 from kb.compile import compile_query
+from kb.matching import matching_docnums
 from kb.query import parse_query
 from kb.scoring import score_matches, top_ranked
 from kb.store import KnowledgeBase
@@ -81,6 +82,7 @@ def test_several_segments_and_deletions_score_as_one(corpus_copy: Path, tmp_path
         assert len(searcher.leaf_searchers()) > 1 or searcher.reader().has_deletions()
         got, expected = score_matches(searcher, query), _whoosh_scores(searcher, query)
         _assert_same(got, expected)
+        assert matching_docnums(searcher, query) == set(expected)  # deleted passages left out
         ids = [searcher.stored_fields(d)["id"] for d, _ in top_ranked(got, 5)]
     assert any(i.startswith("passez-a-l-action/") for i in ids)
 
