@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from whoosh.query import Every, Query
@@ -144,12 +144,7 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
     if parsed.empty and not (request.categories or request.documents):
         return []
     query = compile_query(parsed, kb).query if not parsed.empty else Every()
+    every = replace(request, limit=max_results, offset=0)  # the page of _run() is then all of them
     with kb.reading() as searcher:
-        if parsed.empty:
-            matched = matching_docnums(searcher, query)
-            _, allowed = facet_counts(searcher, matched, request.categories, request.documents)
-            results = searcher.search(query, limit=max_results, filter=allowed, sortedby=["doc_id", "position"]) if allowed else []
-            return [Passage.from_dict(hit["payload"]) for hit in results]
-        scores = score_matches(searcher, query)
-        _, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)
-        return [Passage.from_dict(searcher.stored_fields(d)["payload"]) for d, _ in top_ranked(scores, max_results, allowed)]
+        hits, _, _ = _run(searcher, query, every, browse=parsed.empty)
+        return [Passage.from_dict(fields["payload"]) for fields, _ in hits]
