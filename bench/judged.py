@@ -89,10 +89,11 @@ def relevant_detail(query: str, grades: dict[str, int], ranked: list[str], texts
     it does not contain: why a lexical engine does or cannot find it."""
     from kb.analysis import analyze, stem_analyzer
 
-    stems = list(dict.fromkeys(analyze(stem_analyzer(), query)))
+    analyzer = stem_analyzer()
+    stems = list(dict.fromkeys(analyze(analyzer, query)))
     out = []
     for pid, grade in sorted(grades.items(), key=lambda kv: (-kv[1], kv[0])):
-        present = set(analyze(stem_analyzer(), texts.get(pid, "")))
+        present = set(analyze(analyzer, texts.get(pid, "")))
         out.append({"id": pid, "grade": grade, "rank": ranked.index(pid) + 1 if pid in ranked else None,
                     "lacks": [s for s in stems if s not in present]})
     return out
