@@ -141,16 +141,23 @@ class OursFast:
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the top k; like search(), retries with the suggestion when none match."""
+        return [self._searcher.stored_fields(d)["id"] for d, _ in top_ranked(self._scores(query), k)]
+
+    def matched(self, query: str) -> set[str]:
+        """Ids of every passage the query matches (what any reordering has to work with)."""
+        return {self._searcher.stored_fields(d)["id"] for d in self._scores(query)}
+
+    def _scores(self, query: str) -> dict[int, float]:
         parsed = parse_query(query)
         if parsed.empty:
-            return []
+            return {}
         fixes = corrections(self._searcher.reader(), parsed)
         scores = score_matches(self._searcher, compile_query(parsed, self._kb, self._params, fixes).query)
         if not scores:
             suggestion = suggest(self._searcher, parsed, fixes)
             if suggestion:
                 scores = score_matches(self._searcher, compile_query(parse_query(suggestion), self._kb, self._params).query)
-        return [self._searcher.stored_fields(d)["id"] for d, _ in top_ranked(scores, k)]
+        return scores
 
     def close(self) -> None:
         self._searcher.close()

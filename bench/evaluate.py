@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bench import piaf as piaf_set
-from bench.baselines import Fts5, Ours, WhooshDefault, export_records
+from bench.baselines import Fts5, Ours, OursFast, WhooshDefault, export_records
 from bench.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
-from bench.metrics import MRR_MIN_GRADE, first_rank, hit_scores, judged_scores, mean_scores
+from bench.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
 from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.store import KnowledgeBase
@@ -31,6 +31,7 @@ FAIL_NDCG = 0.8  # a judged query is listed as failing below this nDCG@10 ...
 FAIL_RANK = 3  # ... or when its first passage graded ≥ 2 is not in the top 3
 MRR_RULE = f"MRR@10 counts the first passage graded >= {MRR_MIN_GRADE}; nDCG gain 2^grade-1, ideal from all judged passages"
 Ranker = Callable[[str], Sequence[str]]
+Matcher = Callable[[str], set[str]]
 
 
 def source_state() -> dict[str, Any]:
@@ -52,9 +53,11 @@ def _systems(kb: KnowledgeBase, params: RankingParams) -> dict[str, Any]:
     return {"ours": Ours(kb, params), "whoosh-default": WhooshDefault(records), "fts5": Fts5(records)}
 
 
-def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts: dict[str, str] | None = None) -> dict[str, Any]:
+def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts: dict[str, str] | None = None,
+                  matcher: Matcher | None = None) -> dict[str, Any]:
     """Overall and per-type nDCG@10, MRR@10, recall@10 per system, plus our per-query detail
-    (with `texts`, passage id → text: each judged passage's rank and the query stems it lacks)."""
+    (with `texts`, passage id → text: each judged passage's rank and the query stems it lacks;
+    with `matcher`, our match set per query: the ceiling no reordering of it can beat)."""
     types = sorted({q.type for q in queries})
     out: dict[str, Any] = {"queries": len(queries), "judged_passages": sum(len(q.grades) for q in queries), "rule": MRR_RULE, "systems": {}}
     per_query: list[dict[str, Any]] = []
@@ -73,9 +76,19 @@ def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts:
             "overall": mean_scores(rows),
             "per_type": {t: {"n": sum(q.type == t for q in queries), **mean_scores([r for r, q in zip(rows, queries) if q.type == t])} for t in types},
         }
+    if matcher is not None:
+        ceilings = [ceiling_ndcg(matcher(q.query), q.grades) for q in queries]
+        for row, value in zip(per_query, ceilings):
+            row["ceiling"] = value
+        out["ceiling"] = {"overall": sum(ceilings) / len(ceilings),
+                          "per_type": {t: _mean([c for c, q in zip(ceilings, queries) if q.type == t]) for t in types}}
     out["per_query"] = per_query
     out["failing"] = [r for r in per_query if r["ndcg@10"] < FAIL_NDCG or r["first_rank"] is None or r["first_rank"] > FAIL_RANK]
     return out
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def piaf_report(kb: KnowledgeBase, data: piaf_set.PiafSet, rankers: dict[str, Ranker]) -> dict[str, Any]:
@@ -124,8 +137,9 @@ def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judge
             kb = KnowledgeBase(root)
             systems = _systems(kb, params)
             texts = {p.id: p.text for p in kb.all_passages()}
-            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()}, texts)
-            for s in systems.values():
+            fast = OursFast(kb, params)
+            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
+            for s in [*systems.values(), fast]:
                 s.close()
         results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
     if piaf:
@@ -162,10 +176,16 @@ def tables(results: dict[str, Any]) -> str:
         for label, n, by in rows:
             cells = " | ".join(f"{_fmt(by[s]['ndcg@10']):>7}{_fmt(by[s]['mrr@10']):>8}{_fmt(by[s]['recall@10']):>8}" for s in SYSTEMS)
             lines.append(f"{label:<12}{n:>4} | {cells}")
+        ceiling = judged.get("ceiling")
+        if ceiling:
+            by_type = ", ".join(f"{t} {_fmt(v)}" for t, v in ceiling["per_type"].items())
+            lines.append(f"Ceiling of ours (nDCG@10 of the best order of the passages each query matches; no reranking")
+            lines.append(f"  can beat it, only matching more): overall {_fmt(ceiling['overall'])}; {by_type}")
         lines.append("")
         lines.append(f"Failing judged queries (ours; nDCG@10 < {FAIL_NDCG} or first passage graded >= 2 not in top {FAIL_RANK}): {len(judged['failing'])}")
         for r in judged["failing"]:
-            lines.append(f"  [{r['type']}] {r['query']!r}: nDCG {_fmt(r['ndcg@10'])}, first g>=2 at {r['first_rank'] or '-'}, best-graded at {r['best_rank'] or '-'}")
+            ceiling_note = f" (ceiling {_fmt(r['ceiling'])})" if "ceiling" in r else ""
+            lines.append(f"  [{r['type']}] {r['query']!r}: nDCG {_fmt(r['ndcg@10'])}{ceiling_note}, first g>=2 at {r['first_rank'] or '-'}, best-graded at {r['best_rank'] or '-'}")
             lines.append(f"      top 3: {', '.join(r['top3']) or '(nothing)'}")
             for rel in r.get("relevant", []):
                 lacks = ", ".join(rel["lacks"]) or "nothing"

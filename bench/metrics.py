@@ -27,6 +27,13 @@ def ndcg(ranked: Sequence[str], grades: Mapping[str, int], k: int = K) -> float:
     return dcg([gain(grades.get(pid, 0)) for pid in ranked[:k]]) / ideal
 
 
+def ceiling_ndcg(matched: set[str], grades: Mapping[str, int], k: int = K) -> float:
+    """nDCG@k of the best order of the passages a system matched: what no reranking of its
+    match set can beat (a judged passage it does not match is lost to ranking)."""
+    best = sorted((pid for pid, g in grades.items() if g > 0 and pid in matched), key=lambda pid: -grades[pid])
+    return ndcg(best, grades, k)
+
+
 def reciprocal_rank(ranked: Sequence[str], relevant: set[str] | Mapping[str, int], k: int = K, min_grade: int = 1) -> float:
     """1/rank of the first relevant passage in the top k (grade ≥ min_grade when graded), else 0."""
     for i, pid in enumerate(ranked[:k], 1):

@@ -10,7 +10,7 @@ import pytest
 from bench import evaluate, piaf
 from bench.baselines import Fts5, OursFast, Record, fts5_query, search_ids
 from bench.judged import JudgedDataError, load_raw, resolve
-from bench.metrics import hit_scores, judged_scores, ndcg, recall, reciprocal_rank
+from bench.metrics import ceiling_ndcg, hit_scores, judged_scores, ndcg, recall, reciprocal_rank
 from kb.store import KnowledgeBase
 
 JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw()})
@@ -52,6 +52,13 @@ def test_mrr_counts_the_first_passage_graded_two_or_more() -> None:
     assert judged_scores(["weak", "good"], grades)["mrr@10"] == 0.5
     assert reciprocal_rank(["x", "y", "a"], {"a"}) == pytest.approx(1 / 3)
     assert recall(["weak", "x"], grades) == 0.5
+
+
+def test_ceiling_is_the_best_order_of_the_matched_judged_passages() -> None:
+    grades = {"a": 3, "b": 1, "c": 2, "unjudged": 0}
+    assert ceiling_ndcg({"a", "b", "c", "x"}, grades) == pytest.approx(1.0)
+    assert ceiling_ndcg({"b", "c"}, grades) == pytest.approx(ndcg(["c", "b"], grades))  # "a" unmatched: lost
+    assert ceiling_ndcg({"unjudged", "x"}, grades) == 0.0
 
 
 def test_hit_scores() -> None:
@@ -111,6 +118,15 @@ def test_failing_queries_say_which_query_words_their_passages_lack(judged_result
         assert row["relevant"] and all(set(rel["lacks"]) <= stems for rel in row["relevant"])
         assert all(rel["rank"] is None or 1 <= rel["rank"] <= 10 for rel in row["relevant"])
     assert "lacks" in evaluate.tables(judged_results)
+
+
+def test_no_query_ranks_above_the_ceiling_of_its_own_match_set(judged_results: dict[str, Any]) -> None:
+    """The matcher behind the ceiling sees the passages the ranker ranks: never less."""
+    judged = judged_results["judged"]
+    for row in judged["per_query"]:
+        assert row["ndcg@10"] <= row["ceiling"] + 1e-9, row["query"]
+    assert judged["ceiling"]["overall"] >= judged["systems"]["ours"]["overall"]["ndcg@10"]
+    assert "Ceiling of ours" in evaluate.tables(judged_results)
 
 
 # Targets ------------------------------------------------------------------------------------
