@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.analysis import analyze, fold_accents, lemma_analyzer, stem_analyzer, word_analyzer
+from kb.analysis.lexicon import is_french_word
 from kb.query import ParsedQuery
 
 _words = word_analyzer()
@@ -15,6 +16,7 @@ MIN_WORD_LENGTH = 4
 # than any French word is not a typo, and past a few unknown words a query is not a misspelling.
 MAX_WORD_LENGTH = 30
 MAX_CORRECTIONS = 6
+ROOT_LETTERS = 5  # « violen|tes » / « violen|ce »; « ju|riste » / « ju|ste » do not share a root
 
 
 def _known(reader: Any, word: str) -> bool:
@@ -41,9 +43,17 @@ def _best(reader: Any, word: str) -> str | None:
     return best[2] if best else None
 
 
+def _shared_root(word: str, other: str) -> bool:
+    """Both words start with the same ROOT_LETTERS letters (accents aside): derived forms do."""
+    a, b = fold_accents(word), fold_accents(other)
+    return len(a) >= ROOT_LETTERS and a[:ROOT_LETTERS] == b[:ROOT_LETTERS]
+
+
 def corrections(reader: Any, parsed: ParsedQuery) -> dict[str, str]:
     """Each word of the query the index does not know → the closest word it does know
-    (for the first MAX_CORRECTIONS unknown words of plausible length)."""
+    (for the first MAX_CORRECTIONS unknown words of plausible length). A correctly spelt French
+    word the corpus does not use is no typo: it keeps only a close word of the same root
+    (« violentes » → « violence »), not a different word (« juriste » → « juste »)."""
     out: dict[str, str] = {}
     tried: set[str] = set()
     for unit in parsed.units():
@@ -56,7 +66,7 @@ def corrections(reader: Any, parsed: ParsedQuery) -> dict[str, str]:
                 return out
             tried.add(word)
             candidate = _best(reader, word)
-            if candidate:
+            if candidate and (not is_french_word(word) or _shared_root(word, candidate)):
                 out[word] = candidate
     return out
 

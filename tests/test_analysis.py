@@ -71,3 +71,11 @@ def test_normalisation_keeps_length_for_nfc_input() -> None:
 
 def test_fold_accents() -> None:
     assert fold_accents("Écrire œuvre À Noël") == "Ecrire oeuvre A Noel"
+
+
+@pytest.mark.parametrize(("word", "known"), [("juriste", True), ("proches", True), ("Bienveillance", True), ("élus", True),
+                                             ("manifestaton", False), ("survaillance", False), ("elus", False)])
+def test_french_words_are_told_from_typos(word: str, known: bool) -> None:
+    from kb.analysis.lexicon import is_french_word
+
+    assert is_french_word(word) is known

@@ -113,6 +113,14 @@ def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -
     assert search(kb, SearchRequest("securite"))["suggestion"] is None  # unaccented is not a typo
 
 
+def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: KnowledgeBase) -> None:
+    response = search(kb, SearchRequest("juriste"))  # a French word; « juste » is one letter pair away
+    assert response["suggestion"] is None and response["corrected_query"] is None and response["total"] == 0
+    # ... but a word of the same root still bridges to the corpus's form of it.
+    response = search(kb, SearchRequest("actions violentes"))
+    assert {"matched": "violentes", "entry": "orthographe", "added": ["violence"]} in response["expansions"]
+
+
 def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
     from kb.query import parse_query
     from kb.suggest import MAX_CORRECTIONS, corrections
