@@ -18,7 +18,7 @@ from kb.results import passage_json
 from kb.scoring import score_matches, top_ranked
 from kb.snippets import make_snippet
 from kb.store import KnowledgeBase
-from kb.suggest import corrections, suggest
+from kb.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.taxonomy import load_taxonomy
 
 MAX_LIMIT = 100
@@ -90,7 +90,8 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
 def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: SearchRequest,
             params: RankingParams, response: dict[str, Any]) -> None:
     """Fill `response`: suggestion, ranked page (or the corrected query's), facets, snippets."""
-    fixes = corrections(searcher.reader(), parsed) if not parsed.empty else {}
+    unknown = unknown_words(searcher.reader(), parsed) if not parsed.empty else []
+    fixes = corrections(searcher.reader(), parsed, unknown) if unknown else {}
     suggestion = suggest(searcher, parsed, fixes) if fixes else None
     response["suggestion"] = suggestion
     # `correct=False` ("search exactly what I typed") searches no correction at all.
@@ -104,6 +105,9 @@ def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: Sear
         if total:
             compiled = corrected
             response["corrected_query"] = suggestion
+    uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
+    if uncorrected:  # say which words found nothing, so the reader knows to rephrase them
+        response["notes"].append(absent_words_note(uncorrected))
     response["total"] = total
     response["facets"] = facets
     response["expansions"] = [{"matched": e.matched, "entry": e.entry, "added": list(e.added)} for e in compiled.expansions]

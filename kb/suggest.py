@@ -49,26 +49,41 @@ def _shared_root(word: str, other: str) -> bool:
     return len(a) >= ROOT_LETTERS and a[:ROOT_LETTERS] == b[:ROOT_LETTERS]
 
 
-def corrections(reader: Any, parsed: ParsedQuery) -> dict[str, str]:
-    """Each word of the query the index does not know → the closest word it does know
-    (for the first MAX_CORRECTIONS unknown words of plausible length). A correctly spelt French
-    word the corpus does not use is no typo: it keeps only a close word of the same root
-    (« violentes » → « violence »), not a different word (« juriste » → « juste »)."""
-    out: dict[str, str] = {}
-    tried: set[str] = set()
+def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
+    """The query's words of plausible length that no passage contains, in query order (at most
+    MAX_CORRECTIONS: past a few unknown words a query is not a misspelling)."""
+    out: list[str] = []
     for unit in parsed.units():
         if unit.prefix:
             continue
         for word in analyze(_words, unit.text):
-            if word in tried or not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH or _known(reader, word):
+            if word in out or not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH or _known(reader, word):
                 continue
-            if len(tried) >= MAX_CORRECTIONS:
+            if len(out) >= MAX_CORRECTIONS:
                 return out
-            tried.add(word)
-            candidate = _best(reader, word)
-            if candidate and (not is_french_word(word) or _shared_root(word, candidate)):
-                out[word] = candidate
+            out.append(word)
     return out
+
+
+def corrections(reader: Any, parsed: ParsedQuery, unknown: list[str] | None = None) -> dict[str, str]:
+    """Each unknown word of the query → the closest word the index knows. A correctly spelt
+    French word the corpus does not use is no typo: it keeps only a close word of the same root
+    (« violentes » → « violence »), not a different word (« juriste » → « juste »).
+    `unknown`: the query's unknown_words() when the caller already has them."""
+    out: dict[str, str] = {}
+    for word in unknown_words(reader, parsed) if unknown is None else unknown:
+        candidate = _best(reader, word)
+        if candidate and (not is_french_word(word) or _shared_root(word, candidate)):
+            out[word] = candidate
+    return out
+
+
+def absent_words_note(words: list[str]) -> str:
+    """The notice naming query words that no passage contains (and no correction replaced)."""
+    quoted = ", ".join(f"« {w} »" for w in words)
+    if len(words) == 1:
+        return f"Le mot {quoted} n'apparaît dans aucun passage du corpus."
+    return f"Les mots {quoted} n'apparaissent dans aucun passage du corpus."
 
 
 def suggest(searcher: Any, parsed: ParsedQuery, fixes: dict[str, str] | None = None) -> str | None:

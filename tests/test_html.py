@@ -154,6 +154,8 @@ def test_did_you_mean_and_correction(client: FlaskClient) -> None:
     assert corrected.select("article.result")
     exact = page(client, corrected.find("a", string=lambda s: s and "exactement" in s)["href"])
     assert not exact.select("article.result") and exact.select_one("section.empty")
+    absent = [p.get_text(" ", strip=True) for p in exact.select("p.notice")]
+    assert "Le mot « survelance » n'apparaît dans aucun passage du corpus." in absent
 
 
 def test_no_results_no_query_and_browsing(client: FlaskClient, kb: KnowledgeBase) -> None:

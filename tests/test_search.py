@@ -116,6 +116,10 @@ def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -
 def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: KnowledgeBase) -> None:
     response = search(kb, SearchRequest("juriste"))  # a French word; « juste » is one letter pair away
     assert response["suggestion"] is None and response["corrected_query"] is None and response["total"] == 0
+    assert response["notes"] == ["Le mot « juriste » n'apparaît dans aucun passage du corpus."]
+    question = search(kb, SearchRequest("que peut faire un juriste pour la pause ?"))
+    assert question["total"] > 0 and any("« juriste »" in note for note in question["notes"])
+    assert search(kb, SearchRequest("survaillance"))["notes"] == []  # corrected: the suggestion says it
     # ... but a word of the same root still bridges to the corpus's form of it.
     response = search(kb, SearchRequest("actions violentes"))
     assert {"matched": "violentes", "entry": "orthographe", "added": ["violence"]} in response["expansions"]
