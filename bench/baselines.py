@@ -17,7 +17,7 @@ from kb.ranking import DEFAULT_PARAMS, RankingParams
 from kb.scoring import score_matches, top_ranked
 from kb.search import SearchRequest, search
 from kb.store import KnowledgeBase
-from kb.suggest import corrections, suggest
+from kb.suggest import corrections, suggest, unknown_words
 
 FIELDS = ("text", "heading", "title")
 # Query-language characters a user types by accident ("?" ends questions): read as spaces.
@@ -151,10 +151,11 @@ class OursFast:
         parsed = parse_query(query)
         if parsed.empty:
             return {}
-        fixes = corrections(self._searcher.reader(), parsed)
+        reader = self._searcher.reader()
+        fixes = corrections(reader, unknown_words(reader, parsed))
         scores = score_matches(self._searcher, compile_query(parsed, self._kb, self._params, fixes).query)
         if not scores:
-            suggestion = suggest(self._searcher, parsed, fixes)
+            suggestion = suggest(parsed, fixes)
             if suggestion:
                 scores = score_matches(self._searcher, compile_query(parse_query(suggestion), self._kb, self._params).query)
         return scores

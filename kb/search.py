@@ -91,8 +91,8 @@ def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: Sear
             params: RankingParams, response: dict[str, Any]) -> None:
     """Fill `response`: suggestion, ranked page (or the corrected query's), facets, snippets."""
     unknown = unknown_words(searcher.reader(), parsed) if not parsed.empty else []
-    fixes = corrections(searcher.reader(), parsed, unknown) if unknown else {}
-    suggestion = suggest(searcher, parsed, fixes) if fixes else None
+    fixes = corrections(searcher.reader(), unknown)
+    suggestion = suggest(parsed, fixes)
     response["suggestion"] = suggestion
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = compile_query(parsed, kb, params, fixes if request.correct else None) if not parsed.empty else CompiledQuery(Every())

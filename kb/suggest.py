@@ -65,13 +65,12 @@ def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
     return out
 
 
-def corrections(reader: Any, parsed: ParsedQuery, unknown: list[str] | None = None) -> dict[str, str]:
-    """Each unknown word of the query → the closest word the index knows. A correctly spelt
+def corrections(reader: Any, unknown: list[str]) -> dict[str, str]:
+    """Each of the query's unknown_words() → the closest word the index knows. A correctly spelt
     French word the corpus does not use is no typo: it keeps only a close word of the same root
-    (« violentes » → « violence »), not a different word (« juriste » → « juste »).
-    `unknown`: the query's unknown_words() when the caller already has them."""
+    (« violentes » → « violence »), not a different word (« juriste » → « juste »)."""
     out: dict[str, str] = {}
-    for word in unknown_words(reader, parsed) if unknown is None else unknown:
+    for word in unknown:
         candidate = _best(reader, word)
         if candidate and (not is_french_word(word) or _shared_root(word, candidate)):
             out[word] = candidate
@@ -86,10 +85,8 @@ def absent_words_note(words: list[str]) -> str:
     return f"Les mots {quoted} n'apparaissent dans aucun passage du corpus."
 
 
-def suggest(searcher: Any, parsed: ParsedQuery, fixes: dict[str, str] | None = None) -> str | None:
-    """A corrected query when some word of it is unknown and a close known word exists."""
-    if fixes is None:
-        fixes = corrections(searcher.reader(), parsed)
+def suggest(parsed: ParsedQuery, fixes: dict[str, str]) -> str | None:
+    """The query with its corrections() applied, or None when there are none."""
     if not fixes:
         return None
     out: list[str] = []

@@ -127,13 +127,14 @@ def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: 
 
 def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
     from kb.query import parse_query
-    from kb.suggest import MAX_CORRECTIONS, corrections
+    from kb.suggest import MAX_CORRECTIONS, corrections, unknown_words
 
     typos = "survaillance manifestaton reconaissance logicels algoritmes gouvernemnts technologis discrimnation petitoin"
     with kb.reading() as searcher:
-        fixes = corrections(searcher.reader(), parse_query(typos))
+        reader = searcher.reader()
+        fixes = corrections(reader, unknown_words(reader, parse_query(typos)))
         assert len(fixes) == MAX_CORRECTIONS and fixes["survaillance"] == "surveillance"
-        assert corrections(searcher.reader(), parse_query("survaillance" + "x" * 30)) == {}  # no French word is that long
+        assert corrections(reader, unknown_words(reader, parse_query("survaillance" + "x" * 30))) == {}  # no French word is that long
 
 
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
