@@ -80,7 +80,7 @@ def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts:
         ceilings = [ceiling_ndcg(matcher(q.query), q.grades) for q in queries]
         for row, value in zip(per_query, ceilings):
             row["ceiling"] = value
-        out["ceiling"] = {"overall": sum(ceilings) / len(ceilings),
+        out["ceiling"] = {"overall": _mean(ceilings),
                           "per_type": {t: _mean([c for c, q in zip(ceilings, queries) if q.type == t]) for t in types}}
     out["per_query"] = per_query
     out["failing"] = [r for r in per_query if r["ndcg@10"] < FAIL_NDCG or r["first_rank"] is None or r["first_rank"] > FAIL_RANK]
