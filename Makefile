@@ -28,7 +28,7 @@ index: $(STAMP)
 	$(BIN)/kb index --index $(INDEX)
 
 serve: $(STAMP)
-	@test -e $(INDEX)/current || $(BIN)/kb index --index $(INDEX)
+	$(BIN)/kb index --index $(INDEX) --quiet  # incremental: verifies the index, rebuilds what changed or is damaged
 	$(BIN)/kb serve --index $(INDEX) --host 127.0.0.1 --port $(PORT)
 
 test: $(TEST_STAMP)

@@ -1,39 +1,36 @@
-"""Passages → Whoosh index, built in a fresh directory and switched in atomically."""
+"""Corpus → Whoosh index: files read once, unchanged ones reused, the new build written in a
+fresh directory, verified, and switched in atomically; operator errors become messages."""
 
 from __future__ import annotations
 
 import fcntl
 import gc
 import hashlib
-import json
 import os
-import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
-from indexer.catalogue import load_catalogue
-from indexer.discover import discover
+from indexer.diskspace import check_free_space, operator_errors
+from indexer.ids import assign_ids
 from indexer.loaders import load_document
-from indexer.loaders.source import MAX_FILE_BYTES
+from indexer.loaders.source import MAX_FILE_BYTES, read_file_once
 from indexer.passages import make_passages
-from kb.analysis import LEMMAS, clear_memo
+from indexer.sources import Corpus, Source, read_corpus
+from indexer.writer import BuildPlan, Progress, cleanup, write_build
+from kb.analysis import LEMMAS
 from kb.classify import Classifier
-from kb.errors import DocumentError, IndexLockedError, KBError
-from kb.layout import BUILDS, LOCK, current_build, read_manifest, switch_current, write_manifest
+from kb.errors import DocumentError, IndexDamagedError, IndexLockedError, KBError
+from kb.integrity import verify_build
+from kb.layout import LOCK, current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
 from kb.schema import SCHEMA_VERSION, build_schema
-from kb.snippets import term_spans
 from kb.text import count_words
-from kb.thesaurus import write_compiled
 
-Progress = Callable[[str, int, int], None]
-KEEP_OLD_BUILDS = 1
+__all__ = ["BuildReport", "Progress", "build_index", "build_lock"]
 
 
 @dataclass
@@ -98,36 +95,6 @@ def _config_hash() -> str:
     return hashlib.sha256(f"{SCHEMA_VERSION}|{__version__}|{taxonomy_fingerprint()}".encode()).hexdigest()[:16]
 
 
-def _file_hash(path: Path, entry: dict[str, Any] | None) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    h.update(json.dumps(entry or {}, sort_keys=True, default=str).encode())
-    return h.hexdigest()
-
-
-def _fields(p: Passage, doc: LoadedDocument) -> dict[str, Any]:
-    heading = " / ".join(p.section)
-    payload = p.to_dict()
-    payload["spans"] = term_spans(p.text)
-    return {
-        "id": p.id,
-        "doc_id": p.doc_id,
-        "position": p.position,
-        "text": p.text,
-        "text_stem": p.text,
-        "heading": heading,
-        "heading_stem": heading,
-        "title": doc.meta.title,
-        "title_stem": doc.meta.title,
-        "words": f"{p.text}\n{heading}\n{doc.meta.title}",
-        "categories": ",".join(p.categories),
-        "category_set": ",".join(p.categories),
-        "payload": payload,
-    }
-
-
 def build_index(
     corpus: list[Path],
     root: Path,
@@ -136,196 +103,223 @@ def build_index(
     max_bytes: int = MAX_FILE_BYTES,
     progress: Progress | None = None,
     n_process: int = 1,
+    force: bool = False,
+    follow_symlinks: bool = False,
 ) -> BuildReport:
-    """Index `corpus` into `root`; unchanged files are reused, the old index stays until the switch."""
+    """Index `corpus` into `root`; unchanged files are reused unless `force`, and the current
+    build keeps serving until the verified new one replaces it."""
     started = time.perf_counter()
     report = BuildReport(index_path=root)
-    with build_lock(root), paused_gc():
+    with operator_errors(root), build_lock(root), paused_gc():
         previous = current_build(root)
-        old = read_manifest(previous) if previous else None
-        config = _config_hash()
-        if old and old.get("config") != config:
-            old = None  # schema, taxonomy or code changed: rebuild everything
-        found = discover(corpus)
-        report.warnings.extend(found.warnings)
-        catalogues: dict[Path, dict[str, dict[str, Any]]] = {}
-        files: dict[str, tuple[Path, dict[str, Any] | None, str]] = {}
-        names = found.names
-        for path, cat_dir in found.files:
-            if cat_dir not in catalogues:
-                catalogues[cat_dir] = load_catalogue(cat_dir)
-            entry = catalogues[cat_dir].get(path.name)
-            try:
-                files[str(path)] = (path, entry, _file_hash(path, entry))
-            except OSError as exc:
-                report.skipped.append(str(DocumentError(str(path), f"cannot read file: {exc.strerror or exc}")))
+        old = None if force else _reusable(previous, report)
         old_files: dict[str, dict[str, Any]] = old["files"] if old else {}
-        unchanged = {k for k, (_, _, h) in files.items() if k in old_files and old_files[k]["hash"] == h}
-        to_load = [k for k in files if k not in unchanged]
-        removed = [k for k in old_files if k not in files]
-        if old and not to_load and not removed:
+        sources = read_corpus(corpus, old_files, max_bytes, follow_symlinks)
+        report.warnings.extend(sources.warnings)
+        state = _BuildState(sources, old_files, report)
+        if old and not state.to_load and not state.vanished():
+            _fail_if_strict(strict, report)
             report.up_to_date = True
-            report.index_path = previous
-            report.skipped.extend(f["error"] for k, f in old_files.items() if f.get("error"))
-            _fill_counts(report, old)
+            report.index_path = previous  # type: ignore[assignment]
+            _fill_counts(report, old["files"])
             report.seconds = time.perf_counter() - started
             return report
+        check_free_space(root, previous if old else None, sources.bytes)
+        plan = state.plan(previous if old else None, max_bytes, progress)
+        _fail_if_strict(strict, report)
+        _analyse(plan, n_process, report)
+        plan.config = _config_hash()
+        plan.warnings = report.warnings + report.skipped
         clock = time.perf_counter()
-        loaded, failed = _load(files, names, to_load, old_files, unchanged, report, max_bytes, progress)
-        report.timings["load"] = time.perf_counter() - clock
-        if strict and (report.warnings or report.skipped):
-            problems = "".join(f"\n  - {w}" for w in report.skipped + report.warnings)
-            raise KBError(
-                f"{len(report.warnings) + len(report.skipped)} warning(s) in strict mode; the index was not changed:{problems}",
-                hint="fix the files named above, or run without --strict",
-            )
-        clock = time.perf_counter()
-        passages_by_doc = {doc.meta.id: make_passages(doc) for doc in loaded.values()}
-        report.timings["passages"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        _prime_lemmas(loaded.values(), passages_by_doc, n_process)
-        report.timings["lemmatise"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        classifier = Classifier.load()
-        for doc in loaded.values():
-            for passage in passages_by_doc[doc.meta.id]:
-                passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
-        report.timings["categorise"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        build = _new_build_dir(root)
-        try:
-            manifest = _write_index(build, previous if old else None, old_files, unchanged, removed, to_load, loaded, passages_by_doc, progress, n_process)
-            for key, doc in loaded.items():
-                manifest["files"][key]["hash"] = files[key][2]
-            for key, error in failed.items():
-                manifest["files"][key] = {"hash": files[key][2], "doc_id": None, "error": error}
-            manifest["config"] = config
-            manifest["warnings"] = report.warnings + report.skipped
-            write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
-            write_manifest(build, manifest)
-            final = build.with_suffix("")
-            os.rename(build, final)
-            switch_current(root, final)
-            report.timings["write"] = time.perf_counter() - clock
-        except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
-            raise
-        _cleanup(root, final, previous)
-        report.reindexed = sorted(loaded[k].meta.id for k in loaded)
-        report.removed = sorted(old_files[k]["doc_id"] for k in removed if old_files[k].get("doc_id"))
-        _fill_counts(report, manifest)
+        final, manifest = write_build(root, plan, progress)
+        report.timings["write"] = time.perf_counter() - clock
+        cleanup(root, final, previous if old else _newest_other(root, final, previous))
+        report.reindexed = sorted(doc.meta.id for doc, _ in plan.documents.values())
+        report.removed = state.removed(manifest["files"])
+        _fill_counts(report, manifest["files"])
         report.index_path = final
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _load(files, names, to_load, old_files, unchanged, report, max_bytes, progress):
-    """Load changed files; failures are reported (and remembered) without stopping the build."""
-    loaded: dict[str, LoadedDocument] = {}
-    failed: dict[str, str] = {}
-    taken = {old_files[k]["doc_id"]: k for k in unchanged if old_files[k].get("doc_id")}
-    for key in unchanged:
-        if old_files[key].get("error"):
-            report.skipped.append(old_files[key]["error"])
-    for n, key in enumerate(to_load, 1):
-        path, entry, _ = files[key]
-        if progress:
-            progress("load", n, len(to_load))
-        try:
-            doc = load_document(path, entry, max_bytes, names.get(path))
-        except DocumentError as exc:
-            report.skipped.append(str(exc))
-            failed[key] = str(exc)
-            continue
-        if doc.meta.id in taken:
-            base, i = doc.meta.id, 2
-            while f"{base}-{i}" in taken:
-                i += 1
-            report.warnings.append(f"{path}: document id '{base}' is already used by {taken[base]}; using '{base}-{i}'")
-            doc.meta.id = f"{base}-{i}"
-        taken[doc.meta.id] = key
-        report.warnings.extend(doc.warnings)
-        loaded[key] = doc
-    return loaded, failed
+def _fail_if_strict(strict: bool, report: BuildReport) -> None:
+    if strict and (report.warnings or report.skipped):
+        problems = "".join(f"\n  - {w}" for w in report.skipped + report.warnings)
+        raise KBError(
+            f"{len(report.warnings) + len(report.skipped)} warning(s) in strict mode; the index was not changed:{problems}",
+            hint="fix the files named above, or run without --strict",
+        )
 
 
-def _write_index(build, previous, old_files, unchanged, removed, to_load, loaded, passages_by_doc, progress, n_process):
-    schema = build_schema()
-    if previous is not None:
-        shutil.copytree(previous, build, dirs_exist_ok=True)
-        ix = whoosh_index.open_dir(str(build), schema=schema)
-    else:
-        ix = whoosh_index.create_in(str(build), schema)
-    writer = ix.writer(limitmb=256)
+def _reusable(previous: Path | None, report: BuildReport) -> dict[str, Any] | None:
+    """The current build's manifest when it can be built upon: same configuration, and intact."""
+    if previous is None:
+        return None
     try:
-        for key in list(removed) + [k for k in to_load if k in old_files]:
-            if old_files[key].get("doc_id"):
-                writer.delete_by_term("doc_id", old_files[key]["doc_id"])
-        total = sum(len(v) for v in passages_by_doc.values())
-        done = 0
-        for doc in loaded.values():
-            for p in passages_by_doc[doc.meta.id]:
-                writer.add_document(**_fields(p, doc))
-                done += 1
-                if progress and (done % 50 == 0 or done == total):
-                    progress("index", done, total)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        LEMMAS.clear()
-        clear_memo()
-    files: dict[str, Any] = {k: old_files[k] for k in unchanged}
-    for key, doc in loaded.items():
-        passages = passages_by_doc[doc.meta.id]
-        files[key] = {
-            "hash": None,
-            "doc_id": doc.meta.id,
-            "document": {
-                **doc.meta.to_dict(),
-                "sections": [s.__dict__ for s in doc.sections],
-                "passages": len(passages),
-                "words": sum(count_words(p.text) for p in passages),
-            },
+        old = read_manifest(previous)
+    except (OSError, ValueError):
+        old = None
+    if not old or old.get("config") != _config_hash() or "index_files" not in old:
+        return None  # schema, taxonomy or code changed, or built before checksums: rebuild everything
+    try:
+        verify_build(previous, build_schema())
+    except IndexDamagedError as exc:
+        report.warnings.append(f"{exc.message}; rebuilding from scratch")
+        return None
+    return old
+
+
+def _newest_other(root: Path, final: Path, previous: Path | None) -> Path | None:
+    """When the current build was not reused (damaged, forced, changed configuration), the
+    newest build that is neither the new one nor a damaged one stays as a fallback."""
+    others = [b for b in finished_builds(root) if b != final]
+    for build in others:
+        try:
+            verify_build(build, build_schema())
+        except IndexDamagedError:
+            continue
+        return build
+    return None
+
+
+class _BuildState:
+    """Which files to load, which to keep as they were indexed, and the ids they end up with."""
+
+    def __init__(self, corpus: Corpus, old_files: dict[str, dict[str, Any]], report: BuildReport) -> None:
+        self.corpus = corpus
+        self.old_files = old_files
+        self.report = report
+        self.to_load = [k for k, s in corpus.sources.items() if s.raw is not None or (s.error and not self._same_error(k))]
+        self.files: dict[str, dict[str, Any]] = {}
+        self.loaded: dict[str, LoadedDocument] = {}
+        for key in corpus.sources:
+            if key not in self.to_load:
+                self._keep(key)
+
+    def _same_error(self, key: str) -> bool:
+        old = self.old_files.get(key)
+        return bool(old) and self.corpus.sources[key].hash in (old.get("hash"), (old.get("failed") or {}).get("hash"))  # type: ignore[union-attr]
+
+    def vanished(self) -> bool:
+        """Some file indexed last time is no longer in the corpus."""
+        return any(k not in self.corpus.sources for k in self.old_files)
+
+    def plan(self, previous: Path | None, max_bytes: int, progress: Progress | None) -> BuildPlan:
+        """Load what changed, keep what did not, give every document its history-free id."""
+        clock = time.perf_counter()
+        self._load_all(self.to_load, max_bytes, progress)
+        ids = self._settle_ids(max_bytes)
+        self.report.timings["load"] = time.perf_counter() - clock
+        plan = BuildPlan(previous)
+        for key, doc in self.loaded.items():
+            doc.meta.id = ids[key]
+            self.files[key]["doc_id"] = doc.meta.id
+        plan.files = self.files
+        kept_ids = {f["doc_id"] for k, f in self.files.items() if k not in self.loaded and f.get("doc_id")}
+        plan.delete = {f["doc_id"] for f in self.old_files.values() if f.get("doc_id")} - kept_ids if previous else set()
+        plan.documents = {key: (doc, []) for key, doc in self.loaded.items()}
+        return plan
+
+    def _keep(self, key: str) -> None:
+        """An unchanged file, or one that fails as it failed last time: its entry as it was."""
+        old = dict(self.old_files[key])
+        failed = old.get("failed") or ({"error": old["error"]} if old.get("error") else None)
+        if failed and old.get("doc_id"):
+            self.report.warnings.append(f"{failed['error']}; the version indexed before is kept")
+        elif failed:
+            self.report.skipped.append(failed["error"])
+        self.files[key] = old
+
+    def _load_all(self, keys: list[str], max_bytes: int, progress: Progress | None) -> None:
+        for n, key in enumerate(keys, 1):
+            if progress:
+                progress("load", n, len(keys))
+            self._load(key, self.corpus.sources[key], max_bytes)
+
+    def _load(self, key: str, source: Source, max_bytes: int) -> None:
+        old = self.old_files.get(key)
+        try:
+            if source.error:
+                raise DocumentError(str(source.path), source.error.split(": ", 1)[-1])
+            doc = load_document(source.path, source.entry, max_bytes, source.name, source.raw)
+        except DocumentError as exc:
+            message = source.error or str(exc)
+            if old and old.get("doc_id"):  # a file that fails now: its last good version stays
+                self.report.warnings.append(f"{message}; the version indexed before is kept")
+                self.files[key] = {**{k: v for k, v in old.items() if k != "failed"}, "failed": {"hash": source.hash, "error": message}}
+            else:
+                self.report.skipped.append(message)
+                self.files[key] = {"hash": source.hash, "doc_id": None, "error": message}
+            return
+        finally:
+            source.raw = None
+        self.report.warnings.extend(doc.warnings)
+        self.loaded[key] = doc
+        self.files[key] = {"hash": source.hash, "doc_id": doc.meta.id, "base_id": doc.meta.id}
+
+    def _settle_ids(self, max_bytes: int) -> dict[str, str]:
+        """Assign ids by sorted path; a kept file whose id would move is loaded again under it."""
+        while True:
+            failing = {k: f["doc_id"] for k, f in self.files.items() if f.get("failed") and f.get("doc_id")}
+            wanted = {k: f.get("base_id") or f["doc_id"] for k, f in self.files.items() if f.get("doc_id") and k not in failing}
+            ids = assign_ids(wanted, reserved=failing)
+            moved = [k for k in wanted if k not in self.loaded and ids[k] != self.files[k]["doc_id"]]
+            if not moved:
+                break
+            for key in moved:
+                source = self.corpus.sources[key]
+                source.raw = read_file_once(source.path, max_bytes, follow=True)
+                self._load(key, source, max_bytes)
+        for key, doc_id in ids.items():
+            base = wanted.get(key)
+            if key in self.loaded and base and doc_id != base:
+                holder = next(k for k, i in ids.items() if i == base)
+                self.report.warnings.append(f"{key}: document id '{base}' is already used by {holder}; using '{doc_id}'")
+        return ids
+
+    def removed(self, files: dict[str, dict[str, Any]]) -> list[str]:
+        """Every document id of the previous build that the new one no longer has, by name."""
+        now = {f["doc_id"] for f in files.values() if f.get("doc_id")}
+        return sorted({f["doc_id"] for f in self.old_files.values() if f.get("doc_id")} - now)
+
+
+def _analyse(plan: BuildPlan, n_process: int, report: BuildReport) -> None:
+    """Passages, lemmas (one spaCy pass) and categories of every document to add."""
+    clock = time.perf_counter()
+    plan.documents = {key: (doc, make_passages(doc)) for key, (doc, _) in plan.documents.items()}
+    for key, (doc, passages) in plan.documents.items():
+        plan.files[key]["document"] = {
+            **doc.meta.to_dict(),
+            "sections": [s.__dict__ for s in doc.sections],
+            "passages": len(passages),
+            "words": sum(count_words(p.text) for p in passages),
         }
-    return {"schema_version": SCHEMA_VERSION, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "files": files}
+    report.timings["passages"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    _prime_lemmas(list(plan.documents.values()), n_process)
+    report.timings["lemmatise"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    classifier = Classifier.load()
+    for doc, passages in plan.documents.values():
+        for passage in passages:
+            passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
+    report.timings["categorise"] = time.perf_counter() - clock
 
 
-def _prime_lemmas(docs: Any, passages_by_doc: dict[str, list[Passage]], n_process: int) -> None:
+def _prime_lemmas(documents: list[tuple[LoadedDocument, list[Passage]]], n_process: int) -> None:
     """Lemmatise every text the build will analyse in one nlp.pipe pass (batching is 3x faster)."""
     texts: list[str] = []
-    for doc in docs:
+    for doc, passages in documents:
         texts.append(doc.meta.title)
-        for p in passages_by_doc[doc.meta.id]:
+        for p in passages:
             texts.append(p.text)
             texts.append(" / ".join(p.section))
             texts.extend(p.section)
     LEMMAS.prime(texts, n_process=n_process)
 
 
-def _fill_counts(report: BuildReport, manifest: dict[str, Any]) -> None:
-    docs = [f["document"] for f in manifest["files"].values() if f.get("document")]
+def _fill_counts(report: BuildReport, files: dict[str, dict[str, Any]]) -> None:
+    docs = [f["document"] for f in files.values() if f.get("document")]
     report.documents = len(docs)
     report.passages = sum(d["passages"] for d in docs)
     report.words = sum(d["words"] for d in docs)
-
-
-def _new_build_dir(root: Path) -> Path:
-    builds = root / BUILDS
-    builds.mkdir(parents=True, exist_ok=True)
-    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    path = builds / f"{name}.tmp"
-    path.mkdir()
-    return path
-
-
-def _cleanup(root: Path, current: Path, previous: Path | None) -> None:
-    """Remove interrupted builds and all but the newest older builds (readers may hold them)."""
-    builds = sorted((root / BUILDS).iterdir(), key=lambda p: p.name)
-    keep = {current.resolve()}
-    if previous is not None:
-        keep.add(previous.resolve())
-    for path in builds:
-        if path.resolve() not in keep:
-            shutil.rmtree(path, ignore_errors=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +17,76 @@ CATALOGUE_NAME = "catalogue.yaml"
 FIELDS = ("title", "publisher", "date", "kind", "language", "licence", "url", "base_url", "description")
 
 
-def load_catalogue(directory: Path) -> dict[str, dict[str, Any]]:
-    """Entries of `directory/catalogue.yaml` keyed by file name ({} when absent)."""
+@dataclass
+class Catalogue:
+    """One folder's catalogue: entries by file name, the line of each, and what is wrong in it."""
+
+    path: Path
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The entry for a file name, or None."""
+        return self.entries.get(name)
+
+    def orphans(self, directory: Path) -> list[str]:
+        """Warnings for entries that name no file of `directory` (a typo, or a file removed)."""
+        return [
+            f"{self.path}:{self.lines.get(name, 1)}: entry '{name}' names no file in {directory}"
+            for name in self.entries
+            if not os.path.lexists(directory / name)
+        ]
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    """`directory/catalogue.yaml` (empty when absent); duplicate keys are reported, not merged."""
     path = directory / CATALOGUE_NAME
+    catalogue = Catalogue(path)
     if not path.is_file():
-        return {}
+        return catalogue
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DocumentError(str(path), f"cannot read the catalogue: {exc}") from exc
     documents = data.get("documents", {}) if isinstance(data, dict) else {}
     if not isinstance(documents, dict):
         raise DocumentError(str(path), "'documents' must map file names to metadata")
-    return {str(k): v for k, v in documents.items() if isinstance(v, dict)}
+    catalogue.entries = {str(k): v for k, v in documents.items() if isinstance(v, dict)}
+    _check_keys(root, catalogue)
+    return catalogue
+
+
+def _check_keys(root: yaml.Node | None, catalogue: Catalogue) -> None:
+    """Record each entry's line, and report every key given twice in one mapping."""
+    _report_duplicates(root, catalogue)
+    if not isinstance(root, yaml.MappingNode):
+        return
+    for key_node, value_node in root.value:
+        if key_node.value == "documents" and isinstance(value_node, yaml.MappingNode):
+            for entry_key, _ in value_node.value:
+                catalogue.lines.setdefault(str(entry_key.value), entry_key.start_mark.line + 1)
+
+
+def _report_duplicates(node: yaml.Node | None, catalogue: Catalogue) -> None:
+    """YAML keeps the last of two equal keys silently; a catalogue says so instead."""
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in first:
+                catalogue.warnings.append(
+                    f"{catalogue.path}:{line}: key '{key}' is given twice (first on line {first[key]}); only the last one is used"
+                )
+            first.setdefault(key, line)
+            children.append(value_node)
+    for child in children:
+        _report_duplicates(child, catalogue)
 
 
 def build_meta(

@@ -48,12 +48,19 @@ def main() -> None:
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this (default 5 MB).")
 @click.option("--jobs", type=click.IntRange(1, 8), default=1, help="spaCy processes for lemmatisation.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max_bytes: int | None, jobs: int, quiet: bool) -> None:
-    """Build (or update) the index from the corpus; the switch to the new index is atomic."""
+@click.option("--force", is_flag=True, help="Rebuild every file from scratch, whatever the hashes say.")
+@click.option("--verify", is_flag=True, help="Only check the current build (checksums, every passage read, a query per field).")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that lead outside the corpus folders (off: they are skipped with a warning).")
+def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max_bytes: int | None, jobs: int, quiet: bool,
+              force: bool, verify: bool, follow_symlinks: bool) -> None:
+    """Build (or update) the index from the corpus; the new build is verified, then switched in atomically."""
     from indexer.build import build_index
     from indexer.loaders.source import MAX_FILE_BYTES
 
     root = index_dir(index_path)
+    if verify:
+        _verify(root)
+        return
     bars: dict[str, Any] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -69,7 +76,8 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
             bar.__exit__(None, None, None)
 
     report = build_index(
-        corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress, n_process=jobs
+        corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
+        n_process=jobs, force=force, follow_symlinks=follow_symlinks,
     )
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -80,9 +88,29 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
     click.echo(f"{status} : {report.documents} documents, {report.passages} passages, {words} mots en {report.seconds:.1f} s")
     if not report.up_to_date:
         click.echo(f"  réindexés : {len(report.reindexed)}, retirés : {len(report.removed)}, ignorés : {len(report.skipped)}, avertissements : {len(report.warnings)}")
+        if report.removed:
+            click.echo("  documents retirés : " + ", ".join(report.removed))
     click.echo(f"  emplacement : {report.index_path}")
     if strict and (report.warnings or report.skipped):
         sys.exit(2)
+
+
+def _verify(root: Path) -> None:
+    """`kb index --verify`: the current build checked as a server would, and every passage read."""
+    from kb.errors import IndexMissingError
+    from kb.integrity import verify_build
+    from kb.layout import current_build
+    from kb.schema import build_schema
+
+    build = current_build(root)
+    if build is None:
+        raise IndexMissingError(f"no index found in {root}", hint="build it with `kb index`")
+    checked = verify_build(build, build_schema(), deep=True)
+    sums = "sommes de contrôle SHA-256 conformes" if checked.checksums else "aucune somme de contrôle enregistrée (build ancien : `kb index --force`)"
+    click.echo(f"Index intact : {build.name}")
+    size = f"{checked.bytes:,}".replace(",", "\u202f")
+    click.echo(f"  {checked.files} fichiers, {size} octets, {sums}")
+    click.echo(f"  {checked.documents} documents, {checked.stored_read} passages relus, {len(checked.fields_queried)} champs interrogés")
 
 
 def _open(index_path: str | None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.catalogue import load_catalogue
+from indexer.catalogue import Catalogue, load_catalogue
 from indexer.discover import discover
 from indexer.loaders import load_document
 from indexer.passages import make_passages
@@ -14,7 +14,7 @@ from kb.models import Passage
 def passages_by_source(paths: list[Path]) -> tuple[dict[str, list[Passage]], dict[str, str]]:
     """(file stem → passages, file stem → document title), cut the way the index cuts them."""
     found = discover(paths)
-    catalogues: dict[Path, dict] = {}
+    catalogues: dict[Path, Catalogue] = {}
     passages: dict[str, list[Passage]] = {}
     titles: dict[str, str] = {}
     for path, cat_dir in found.files:

@@ -29,6 +29,18 @@ class IndexMissingError(KBError):
     """No index has been built at the expected place."""
 
 
+class IndexDamagedError(KBError):
+    """A build's files do not match what was written: it is refused rather than served."""
+
+    def __init__(self, build: str, problem: str) -> None:
+        super().__init__(
+            f"the index build {build} is damaged: {problem}",
+            hint="run `kb index` to rebuild it (a damaged build is rebuilt from scratch, never reused)",
+        )
+        self.build = build
+        self.problem = problem
+
+
 class IndexLockedError(KBError):
     """Another build holds the index lock."""
 

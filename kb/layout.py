@@ -15,13 +15,26 @@ MANIFEST = "manifest.json"
 
 def current_build(root: Path) -> Path | None:
     """The build directory `current` points to, or None when nothing was built yet."""
-    link = root / CURRENT
+    path = current_target(root)
+    return path if path is not None and (path / MANIFEST).is_file() else None
+
+
+def current_target(root: Path) -> Path | None:
+    """Where `current` points, whether or not a build is there (to name a vanished build)."""
     try:
-        target = os.readlink(link)
+        target = os.readlink(root / CURRENT)
     except OSError:
         return None
-    path = (root / target) if not os.path.isabs(target) else Path(target)
-    return path if (path / MANIFEST).is_file() else None
+    return (root / target) if not os.path.isabs(target) else Path(target)
+
+
+def finished_builds(root: Path) -> list[Path]:
+    """Every complete build directory, newest first (candidates when the current one is damaged)."""
+    try:
+        entries = list((root / BUILDS).iterdir())
+    except OSError:
+        return []
+    return sorted((p for p in entries if not p.name.endswith(".tmp") and (p / MANIFEST).is_file()), key=lambda p: p.name, reverse=True)
 
 
 def switch_current(root: Path, build: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import build as build_module
+from indexer import writer as writer_module
 from indexer.build import build_index, build_lock
 from kb.errors import IndexLockedError, KBError
 from kb.layout import BUILDS, current_build, read_manifest
@@ -66,7 +66,7 @@ def test_failed_build_leaves_the_current_index_intact(corpus_copy: Path, tmp_pat
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(build_module, "_fields", explode)
+    monkeypatch.setattr(writer_module, "_fields", explode)
     with pytest.raises(RuntimeError):
         build_index([corpus_copy], root)
     assert current_build(root) == good.index_path

@@ -19,10 +19,15 @@ __all__ = ["SUPPORTED_SUFFIXES", "load_document"]
 
 
 def load_document(
-    path: Path, entry: dict[str, Any] | None = None, max_bytes: int = MAX_FILE_BYTES, name: str | None = None
+    path: Path,
+    entry: dict[str, Any] | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+    name: str | None = None,
+    raw: bytes | None = None,
 ) -> LoadedDocument:
-    """Load one file into blocks; raises DocumentError when nothing can be indexed."""
-    source = read_source(path, max_bytes)
+    """Load one file (or the bytes already read from it) into blocks; raises DocumentError
+    when nothing can be indexed."""
+    source = read_source(path, max_bytes, raw)
     warnings = list(source.warnings)
     fmt = sniff_format(source)
     language = str((entry or {}).get("language") or "fr")

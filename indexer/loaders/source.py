@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,8 +29,9 @@ class SourceText:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceText:
-    """Read and decode `path`; raise DocumentError for what cannot be indexed at all."""
+def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES, raw: bytes | None = None) -> SourceText:
+    """Decode `raw` (read from `path` when not given); raise DocumentError for what cannot be
+    indexed at all."""
     name = str(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise DocumentError(
@@ -35,17 +39,8 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES) -> SourceText:
             f"unsupported file type '{path.suffix or '(none)'}'",
             hint="supported: " + ", ".join(sorted(SUPPORTED_SUFFIXES)),
         )
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(
-                name,
-                f"file is too large ({size:,} bytes; the limit is {max_bytes:,})",
-                hint="split the document or raise the limit with --max-bytes",
-            )
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(name, f"cannot read file: {exc.strerror or exc}") from exc
+    if raw is None:
+        raw = read_file_once(path, max_bytes, follow=True)
     if not raw.strip():
         raise DocumentError(name, "file is empty")
     if b"\x00" in raw[:8192] or b"\x00" in raw:
@@ -77,3 +72,57 @@ def sniff_format(source: SourceText) -> str:
     lines = head.splitlines()
     markdown_lines = sum(1 for ln in lines if ln.startswith(("#", "## ", "- **", "* ")))
     return "markdown" if markdown_lines >= 3 else "pdftext"
+
+
+READ_ATTEMPTS = 5
+RETRY_DELAY = 0.05  # seconds, doubled after each attempt (about 1.5 s in all)
+RECENT_SECONDS = 2.0  # an empty file modified this recently is probably being saved
+
+
+def read_file_once(path: Path, max_bytes: int = MAX_FILE_BYTES, *, follow: bool = False) -> bytes:
+    """The bytes of a regular file as one consistent version: read again (a bounded number of
+    times) when the file changes while it is read or is caught empty mid-save; a symbolic link
+    is opened only with `follow`, and devices, FIFOs and sockets never."""
+    name = str(path)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    delay = RETRY_DELAY
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        try:
+            fd = os.open(path, flags)
+        except OSError as exc:
+            raise DocumentError(name, f"cannot read file: {exc.strerror or exc}") from exc
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            os.close(fd)
+            if stat.S_ISDIR(before.st_mode):
+                raise DocumentError(name, "cannot read file: it is a folder")
+            raise DocumentError(name, "not a regular file (a device, FIFO or socket); skipped")
+        with os.fdopen(fd, "rb") as fh:
+            if before.st_size > max_bytes:
+                raise DocumentError(
+                    name,
+                    f"file is too large ({before.st_size:,} bytes; the limit is {max_bytes:,})",
+                    hint="split the document or raise the limit with --max-bytes",
+                )
+            try:
+                raw = fh.read(max_bytes + 1)
+            except OSError as exc:
+                raise DocumentError(name, f"cannot read file: {exc.strerror or exc}") from exc
+            after = os.fstat(fd)
+        stable = len(raw) == before.st_size and _same_version(before, after)
+        saving = not raw.strip() and time.time() - after.st_mtime < RECENT_SECONDS  # truncated, not yet rewritten
+        if stable and not saving:
+            return raw
+        if attempt < READ_ATTEMPTS:
+            time.sleep(delay)
+            delay *= 2
+    if not stable:
+        raise DocumentError(
+            name, f"file kept changing while it was read ({READ_ATTEMPTS} attempts)",
+            hint="run `kb index` again once the file is saved",
+        )
+    return raw
+
+
+def _same_version(before: os.stat_result, after: os.stat_result) -> bool:
+    return (before.st_size, before.st_mtime_ns, before.st_ino) == (after.st_size, after.st_mtime_ns, after.st_ino)

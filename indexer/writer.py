@@ -1,0 +1,147 @@
+"""Writing one build: a fresh directory (a copy of the previous build for an incremental one),
+the passages added, checksums recorded, the build verified, then `current` switched to it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+
+from kb.analysis import LEMMAS, clear_memo
+from kb.errors import IndexDamagedError, KBError
+from kb.integrity import file_checksums, verify_build
+from kb.layout import BUILDS, MANIFEST, switch_current, write_manifest
+from kb.models import LoadedDocument, Passage
+from kb.schema import SCHEMA_VERSION, build_schema
+from kb.snippets import term_spans
+from kb.thesaurus import write_compiled
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildPlan:
+    """What the new build holds: the build it starts from (None: from scratch), the document ids
+    to delete from that copy, the documents to add, and the manifest's file entries."""
+
+    previous: Path | None
+    delete: set[str] = field(default_factory=set)
+    documents: dict[str, tuple[LoadedDocument, list[Passage]]] = field(default_factory=dict)  # by source key
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -> tuple[Path, dict[str, Any]]:
+    """Write, verify and switch in a new build; on any failure the current build stays served."""
+    build = new_build_dir(root)
+    try:
+        schema = build_schema()
+        if plan.previous is not None:
+            _copy_build(plan.previous, build)
+            ix = whoosh_index.open_dir(str(build), schema=schema)
+        else:
+            ix = whoosh_index.create_in(str(build), schema)
+        _add_passages(ix, plan, progress)
+        write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "files": plan.files,
+            "config": plan.config,
+            "warnings": plan.warnings,
+            "index_files": file_checksums(build),
+        }
+        write_manifest(build, manifest)
+        try:
+            verify_build(build, schema, deep=True)
+        except IndexDamagedError as exc:
+            raise KBError(
+                f"the new build failed its verification ({exc.problem}); the current index was not changed",
+                hint="run `kb index --force`; if it fails again, check the disk (`dmesg`, free space)",
+            ) from exc
+        final = build.with_suffix("")
+        os.rename(build, final)
+        switch_current(root, final)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return final, manifest
+
+
+def _copy_build(previous: Path, build: Path) -> None:
+    """Copy every file (never hard-link: a file damaged in one build must not damage the other)."""
+    for path in previous.iterdir():
+        if path.is_file() and path.name != MANIFEST:
+            shutil.copyfile(path, build / path.name)
+
+
+def _add_passages(ix: Any, plan: BuildPlan, progress: Progress | None) -> None:
+    writer = ix.writer(limitmb=256)
+    try:
+        for doc_id in sorted(plan.delete):
+            writer.delete_by_term("doc_id", doc_id)
+        total = sum(len(passages) for _, passages in plan.documents.values())
+        done = 0
+        for doc, passages in plan.documents.values():
+            for p in passages:
+                writer.add_document(**_fields(p, doc))
+                done += 1
+                if progress and (done % 50 == 0 or done == total):
+                    progress("index", done, total)
+        writer.commit()
+    except BaseException:
+        if not writer.is_closed:  # a failed commit has closed it already; the error is what matters
+            writer.cancel()
+        raise
+    finally:
+        LEMMAS.clear()
+        clear_memo()
+
+
+def _fields(p: Passage, doc: LoadedDocument) -> dict[str, Any]:
+    heading = " / ".join(p.section)
+    payload = p.to_dict()
+    payload["spans"] = term_spans(p.text)
+    return {
+        "id": p.id,
+        "doc_id": p.doc_id,
+        "position": p.position,
+        "text": p.text,
+        "text_stem": p.text,
+        "heading": heading,
+        "heading_stem": heading,
+        "title": doc.meta.title,
+        "title_stem": doc.meta.title,
+        "words": f"{p.text}\n{heading}\n{doc.meta.title}",
+        "categories": ",".join(p.categories),
+        "category_set": ",".join(p.categories),
+        "payload": payload,
+    }
+
+
+def new_build_dir(root: Path) -> Path:
+    """A fresh `builds/<time>-<pid>-<n>.tmp` directory, renamed once complete."""
+    builds = root / BUILDS
+    builds.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    path = builds / f"{name}.tmp"
+    path.mkdir()
+    return path
+
+
+def cleanup(root: Path, current: Path, previous: Path | None) -> None:
+    """Remove interrupted builds and all but the newest older build (readers may hold it, and it
+    stands in if the current one is damaged)."""
+    keep = {current.resolve()}
+    if previous is not None:
+        keep.add(previous.resolve())
+    for path in sorted((root / BUILDS).iterdir(), key=lambda p: p.name):
+        if path.resolve() not in keep:
+            shutil.rmtree(path, ignore_errors=True)
