@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -10,65 +11,118 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query import Term
 from whoosh.searching import Searcher
 
-from kb.errors import IndexMissingError, NotFoundError
-from kb.layout import current_build, read_manifest
+from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
+from kb.integrity import Fingerprint, Verification, fingerprint, open_build, verify_build
+from kb.layout import current_build, current_target, finished_builds, read_manifest
 from kb.models import Passage
 from kb.ranking import DEFAULT_PARAMS
 from kb.schema import build_schema
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One opened build: its Whoosh index and manifest, immutable once built."""
+    """One opened and verified build: its Whoosh index and manifest, immutable once built.
+
+    `current` is the build `current` pointed to when this one was opened: the same build, or a
+    damaged one that `damage` describes, in which case this is the last good build standing in."""
 
     path: Path
     index: Index
     manifest: dict[str, Any]
     documents: dict[str, dict[str, Any]]
+    verification: Verification
+    fingerprint: Fingerprint
+    current: Path
+    current_fingerprint: Fingerprint
+    damage: IndexDamagedError | None = None
 
 
 class KnowledgeBase:
-    """The search service's view of an index root; reopens when a new build is switched in."""
+    """The search service's view of an index root; reopens when a new build is switched in,
+    and verifies each build before serving it (a damaged one is replaced by the last good one)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._refused: tuple[Path, Fingerprint, IndexDamagedError] | None = None
         self._search_lock = threading.RLock()
         self._depth = 0  # re-entrant holds of the lock (a nested reading() keeps the same searcher)
         self._shared: tuple[Snapshot, Searcher] | None = None
         self._stats: tuple[Snapshot, dict[str, Any]] | None = None
 
     def snapshot(self) -> Snapshot:
-        """The current build, reopened if `current` now points elsewhere."""
-        build = current_build(self.root)
-        if build is None:
-            raise IndexMissingError(
-                f"no index found in {self.root}",
-                hint="build it with `kb index` (or `make index`), or point KB_INDEX at an existing index",
-            )
+        """The build to serve: `current` if it verifies, else the newest older build that does."""
+        build = self._current()
         snap = self._snapshot
-        if snap is None or snap.path != build:
+        if snap is None or not self._still_valid(snap, build):
             with self._lock:
                 snap = self._snapshot
-                if snap is None or snap.path != build:
-                    snap = self._open(build)
+                if snap is None or not self._still_valid(snap, build):
+                    snap = self._open_serving(build)
                     self._snapshot = snap
         return snap
 
+    def _current(self) -> Path:
+        build = current_build(self.root)
+        if build is not None:
+            return build
+        target = current_target(self.root)
+        if target is not None:
+            raise IndexMissingError(
+                f"the index in {self.root} points to {target}, which is not a complete build",
+                hint="rebuild it with `kb index`",
+            )
+        raise IndexMissingError(
+            f"no index found in {self.root}",
+            hint="build it with `kb index` (or `make index`), or point KB_INDEX at an existing index",
+        )
+
     @staticmethod
-    def _open(build: Path) -> Snapshot:
+    def _still_valid(snap: Snapshot, build: Path) -> bool:
+        """Nothing was switched, and no file of what is served changed since it was verified."""
+        if snap.current != build or fingerprint(build) != snap.current_fingerprint:
+            return False
+        return snap.path == build or fingerprint(snap.path) == snap.fingerprint
+
+    def _open_serving(self, build: Path) -> Snapshot:
+        refused = self._refused
+        try:
+            if refused is not None and refused[0] == build and refused[1] == fingerprint(build):
+                raise refused[2]  # already found damaged, and unchanged since
+            return self._open(build, build)
+        except IndexDamagedError as damage:
+            self._refused = (build, fingerprint(build), damage)
+            log.error("%s", damage)
+            for candidate in finished_builds(self.root):
+                if candidate == build:
+                    continue
+                try:
+                    snap = self._open(candidate, build, damage)
+                except IndexDamagedError as older:
+                    log.error("%s", older)
+                    continue
+                log.warning("serving the previous build %s until the index is rebuilt", candidate.name)
+                return snap
+            raise
+
+    @staticmethod
+    def _open(build: Path, current: Path, damage: IndexDamagedError | None = None) -> Snapshot:
+        current_fp = fingerprint(current)
+        schema = build_schema()
+        verification = verify_build(build, schema)
         manifest = read_manifest(build)
-        ix = whoosh_index.open_dir(str(build), schema=build_schema())
+        ix = open_build(build, schema)
         documents = {
             f["doc_id"]: f["document"] for f in manifest["files"].values() if f.get("doc_id") and f.get("document")
         }
-        return Snapshot(build, ix, manifest, documents)
+        return Snapshot(build, ix, manifest, documents, verification, fingerprint(build), current, current_fp, damage)
 
     @contextmanager
     def reading(self) -> Iterator[Searcher]:
@@ -89,8 +143,21 @@ class KnowledgeBase:
                     self._shared = shared
                 assert shared is not None
                 yield shared[1]
+            except KBError:
+                raise
+            except Exception as exc:
+                self._raise_if_changed(snap, exc)
+                raise
             finally:
                 self._depth -= 1
+
+    def _raise_if_changed(self, snap: Snapshot, exc: Exception) -> None:
+        """A read that failed because the build's files changed under it is reported as damage
+        (503, and the next request verifies again), not as an internal error."""
+        if fingerprint(snap.path) == snap.fingerprint:
+            return
+        self._snapshot = None
+        raise IndexDamagedError(snap.path.name, f"its files changed while being read ({type(exc).__name__})") from exc
 
     def release(self) -> None:
         """Close the shared searcher (a forked worker opens its own on first use)."""
@@ -98,6 +165,19 @@ class KnowledgeBase:
             if self._shared is not None and self._depth == 0:
                 self._shared[1].close()
                 self._shared = None
+
+    def close(self) -> None:
+        """Close the shared searcher and the files it holds open."""
+        shared, self._shared = self._shared, None
+        if shared is not None and not shared[1].is_closed:
+            shared[1].close()
+
+    def __del__(self) -> None:
+        # Builds are read without mmap, so a searcher holds file handles until closed.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - never raise from a finaliser
+            pass
 
     # Documents -----------------------------------------------------------------------------
 

@@ -58,3 +58,10 @@ def configure_access_log() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
         handler.kb_access = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+    service = logging.getLogger("kb")  # a damaged build, the previous one standing in
+    if not any(getattr(h, "kb_access", False) for h in service.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.kb_access = True  # type: ignore[attr-defined]
+        service.addHandler(handler)
+        service.setLevel(logging.INFO)

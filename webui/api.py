@@ -86,15 +86,23 @@ def categories() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    """Liveness plus what is served: counts and when the index was built."""
-    stats = get_kb().stats()
-    return jsonify({
-        "status": "ok",
+    """What is served and what was checked of it: 200 "ok", 200 "degraded" while the last good
+    build stands in for a damaged one, 503 `index_damaged` or `index_missing` otherwise."""
+    kb = get_kb()
+    snap = kb.snapshot()
+    stats = kb.stats()
+    body: dict[str, Any] = {
+        "status": "degraded" if snap.damage else "ok",
+        "build": snap.path.name,
         "documents": stats["documents"],
         "passages": stats["passages"],
         "words": stats["words"],
         "built_at": stats["built_at"],
-    })
+        "checked": snap.verification.to_dict(),
+    }
+    if snap.damage:
+        body["damaged"] = {"build": snap.damage.build, "problem": snap.damage.problem, "hint": snap.damage.hint}
+    return jsonify(body)
 
 
 @bp.get("/openapi.json")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kb.errors import IndexMissingError, InvalidParameterError, KBError, NotFoundError
+from kb.errors import IndexDamagedError, IndexMissingError, InvalidParameterError, KBError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,10 @@ def from_kb(exc: KBError) -> WebError:
     if isinstance(exc, IndexMissingError):
         return WebError(503, "index_missing", exc.message, hint=exc.hint,
                         french="L'index de recherche n'a pas encore été construit : lancez « make index » puis rechargez la page.")
+    if isinstance(exc, IndexDamagedError):
+        return WebError(503, "index_damaged", exc.message, hint=exc.hint, headers={"Retry-After": "60"},
+                        french="L'index de recherche est endommagé ; il ne sera pas servi tant qu'il n'aura pas "
+                               "été reconstruit (« kb index »). Réessayez dans quelques minutes.")
     log.error("unexpected service error: %s", exc)
     return WebError(500, "internal_error", "internal server error")
 

@@ -84,8 +84,16 @@ def _schemas() -> dict[str, Any]:
             "mit_domains": _array(_obj({"id": STR, "name": STR})), "passages": INT,
         }),
         "CategoryList": _obj({"categories": _array(_ref("Category"))}),
-        "Health": _obj({"status": {"const": "ok"}, "documents": INT, "passages": INT, "words": INT,
-                        "built_at": NULLABLE_STR}),
+        "Health": _obj({
+            "status": {"enum": ["ok", "degraded"], "description": "degraded: the last good build stands in for a damaged one."},
+            "build": STR, "documents": INT, "passages": INT, "words": INT, "built_at": NULLABLE_STR,
+            "checked": _obj({
+                "build": STR, "files": INT, "bytes": INT,
+                "checksums": {"type": "boolean", "description": "Every file's size and SHA-256 matched the manifest."},
+                "documents": INT, "passages": INT, "fields_queried": _array(STR), "stored_read": INT,
+            }),
+            "damaged": _obj({"build": STR, "problem": STR, "hint": STR}),
+        }, optional=("damaged",)),
         "ApiIndex": _obj({"name": STR, "openapi": STR, "endpoints": {"type": "object", "additionalProperties": STR}}),
     }
 
@@ -105,7 +113,7 @@ def _responses(ok: dict[str, Any], *, bad: bool = False, missing: bool = False) 
     if missing:
         out["404"] = _error("No such passage or document.")
     out["414"] = _error("The query string or path is too long.")
-    out["503"] = _error("No index has been built yet.")
+    out["503"] = _error("No index has been built yet (`index_missing`), or it is damaged and no good build can stand in (`index_damaged`).")
     out["default"] = _error("Any other error, in the same JSON shape.")
     return out
 
