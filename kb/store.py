@@ -93,20 +93,23 @@ class KnowledgeBase:
 
     def _open_serving(self, build: Path) -> Snapshot:
         refused = self._refused
+        known = refused is not None and refused[0] == build and refused[1] == fingerprint(build)
         try:
-            if refused is not None and refused[0] == build and refused[1] == fingerprint(build):
-                raise refused[2]  # already found damaged, and unchanged since
+            if known:
+                raise refused[2]  # type: ignore[index]  # already found damaged, and unchanged since
             return self._open(build, build)
         except IndexDamagedError as damage:
-            self._refused = (build, fingerprint(build), damage)
-            log.error("%s", damage)
+            if not known:
+                self._refused = (build, fingerprint(build), damage)
+                log.error("%s", damage)
             for candidate in finished_builds(self.root):
                 if candidate == build:
                     continue
                 try:
                     snap = self._open(candidate, build, damage)
                 except IndexDamagedError as older:
-                    log.error("%s", older)
+                    if not known:
+                        log.error("%s", older)
                     continue
                 log.warning("serving the previous build %s until the index is rebuilt", candidate.name)
                 return snap

@@ -65,3 +65,4 @@ def configure_access_log() -> None:
         handler.kb_access = True  # type: ignore[attr-defined]
         service.addHandler(handler)
         service.setLevel(logging.INFO)
+        service.propagate = False
