@@ -59,6 +59,8 @@ class Changes:
     def _keep(self, key: str) -> None:
         """An unchanged file, or one that fails as it failed last time: its entry as it was."""
         old = dict(self.old_files[key])
+        if old.get("failed") and self.corpus.sources[key].hash == old.get("hash"):
+            del old["failed"]  # back to the very version that is indexed
         failed = old.get("failed") or ({"error": old["error"]} if old.get("error") else None)
         if failed and old.get("doc_id"):
             self.report.warnings.append(f"{failed['error']}; the version indexed before is kept")
@@ -73,25 +75,32 @@ class Changes:
             self._load(key, self.corpus.sources[key], max_bytes)
 
     def _load(self, key: str, source: Source, max_bytes: int) -> None:
-        old = self.old_files.get(key)
+        doc = None
         try:
-            if source.error:
-                raise DocumentError(str(source.path), source.error.split(": ", 1)[-1])
-            doc = load_document(source.path, source.entry, max_bytes, source.name, source.raw)
+            if source.error is None:
+                doc = load_document(source.path, source.entry, max_bytes, source.name, source.raw)
         except DocumentError as exc:
-            message = source.error or str(exc)
-            if old and old.get("doc_id"):  # a file that fails now: its last good version stays
-                self.report.warnings.append(f"{message}; the version indexed before is kept")
-                self.files[key] = {**{k: v for k, v in old.items() if k != "failed"}, "failed": {"hash": source.hash, "error": message}}
-            else:
-                self.report.skipped.append(message)
-                self.files[key] = {"hash": source.hash, "doc_id": None, "error": message}
-            return
+            source.error = str(exc)
         finally:
             source.raw = None
+        if doc is None:
+            self._failed(key, source)
+            return
         self.report.warnings.extend(doc.warnings)
         self.loaded[key] = doc
         self.files[key] = {"hash": source.hash, "doc_id": doc.meta.id, "base_id": doc.meta.id}
+
+    def _failed(self, key: str, source: Source) -> None:
+        """A file that cannot be read or loaded: its last good version stays, if it has one."""
+        old = self.old_files.get(key)
+        message = str(source.error)
+        if old and old.get("doc_id"):
+            self.report.warnings.append(f"{message}; the version indexed before is kept")
+            kept = {k: v for k, v in old.items() if k != "failed"}
+            self.files[key] = {**kept, "failed": {"hash": source.hash, "error": message}}
+        else:
+            self.report.skipped.append(message)
+            self.files[key] = {"hash": source.hash, "doc_id": None, "error": message}
 
     def _settle_ids(self, max_bytes: int) -> dict[str, str]:
         """Assign ids by sorted path; a kept file whose id would move is loaded again under it."""
@@ -104,7 +113,10 @@ class Changes:
                 break
             for key in moved:
                 source = self.corpus.sources[key]
-                source.raw = read_file_once(source.path, max_bytes, follow=True)
+                try:
+                    source.raw = read_file_once(source.path, max_bytes, follow=True)
+                except DocumentError as exc:
+                    source.error = str(exc)
                 self._load(key, source, max_bytes)
         for key, doc_id in ids.items():
             base = wanted.get(key)

@@ -18,7 +18,7 @@ from kb.errors import DocumentError
 @dataclass
 class Source:
     """One corpus file: its catalogue entry, the hash of what was read, and the bytes when the
-    build must load them (None when unchanged); `error` when it could not be read at all."""
+    build must load them (None when unchanged); `error` when it could not be read or loaded."""
 
     path: Path
     name: str

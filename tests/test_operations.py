@@ -243,3 +243,15 @@ def test_verify_and_force(corpus_copy: Path, tmp_path: Path) -> None:
     shutil.rmtree(current_build(root))  # type: ignore[arg-type]
     gone = _kb("index", "--index", str(root), "--verify")
     assert gone.returncode == 1 and "no index found" in gone.stderr
+
+
+def test_a_file_restored_to_its_indexed_version_is_no_longer_reported(corpus_copy: Path, tmp_path: Path) -> None:
+    root = tmp_path / "idx"
+    build_index([corpus_copy], root)
+    charter = corpus_copy / CHARTER
+    good = charter.read_bytes()
+    charter.write_bytes(b"")  # saved empty by mistake
+    assert any("file is empty; the version indexed before is kept" in w for w in build_index([corpus_copy], root).warnings)
+    charter.write_bytes(good)
+    again = build_index([corpus_copy], root)
+    assert not any(CHARTER in w for w in again.warnings + again.skipped) and "charte-des-valeurs" in _doc_ids(root)
