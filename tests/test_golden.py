@@ -1,0 +1,74 @@
+"""Golden outputs: the JSON API, the exports and `kb search --json`, byte for byte, over a set of
+searches, passages and documents. A refactor must leave every byte as it was; a change of
+behaviour regenerates them on purpose (KB_GOLDEN_UPDATE=1 pytest tests/test_golden.py) and the
+diff shows what changed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from indexer.cli import main
+
+pytest_plugins = ["tests.conftest_web"]
+
+GOLDEN = Path(__file__).parent / "data" / "golden.json"
+SEARCHES = [
+    "reconnaissance faciale", "surveillance biométrique", '"reconnaissance faciale"', "surveillance -migration",
+    "pétition OR tract", "surveil*", "reconnaisance faciale", "moratoir sur l'ia", "que peut faire un juriste pour la pause ?",
+    "services publics", "armes autonomes", "IA", "AGI", "facial recognition", "spyware", "juriste", "ornithorynque", "",
+    "le la les", "manifester contre l'IA", "réglementer l'intelligence artificielle", "désinformation réseaux sociaux",
+]
+FILTERED = [
+    "q=ia&category=surveillance", "q=droits&document=amnesty-ia-droits-humains", "q=ia&limit=3&offset=2",
+    "category=armes", "document=charte-des-valeurs&limit=50", "q=ia&category=algorithmes&category=armes",
+    "q=ia&limit=0", "q=ia&offset=-1", "q=ia&category=inconnue", "q=ia&limit=abc",
+]
+PAGES = ["/api/", "/api/documents", "/api/categories", "/api/export.csv", "/api/export.ndjson",
+         "/api/export.csv?q=reconnaissance+faciale", "/api/export.ndjson?category=surveillance", "/api/passages/nope",
+         "/api/documents/nope"]
+CLI_SEARCHES = ["reconnaissance faciale", "pétition OR tract", "reconnaisance", "ornithorynque"]
+
+
+def _outputs(client: FlaskClient, corpus_index: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+
+    def get(path: str) -> str:
+        response = client.get(path)
+        body = f"{response.status_code} {response.mimetype}\n{response.get_data(as_text=True)}"
+        out[path] = body
+        return body
+
+    for q in SEARCHES:
+        get(f"/api/search?q={q}&limit=20")
+    for query in FILTERED:
+        get(f"/api/search?{query}")
+    for path in PAGES:
+        get(path)
+    passage_ids = sorted({r["id"] for path, body in list(out.items()) if path.startswith("/api/search")
+                          for r in json.loads(body.split("\n", 1)[1]).get("results", [])})
+    for pid in passage_ids[:40]:
+        get(f"/api/passages/{pid}")
+    for doc in json.loads(get("/api/documents").split("\n", 1)[1])["documents"]:
+        get(f"/api/documents/{doc['id']}")
+    runner = CliRunner()
+    for q in CLI_SEARCHES:
+        result = runner.invoke(main, ["search", "--index", str(corpus_index), "--json", *q.split()])
+        out[f"kb search --json {q}"] = f"{result.exit_code}\n{result.output}"
+    return out
+
+
+def test_api_exports_and_cli_json_are_byte_for_byte_the_golden_ones(client: FlaskClient, corpus_index: Path) -> None:
+    outputs = _outputs(client, corpus_index)
+    if os.environ.get("KB_GOLDEN_UPDATE") == "1":
+        GOLDEN.write_text(json.dumps(outputs, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        pytest.skip(f"golden outputs written to {GOLDEN}")
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert sorted(outputs) == sorted(golden), "the set of golden requests changed: regenerate on purpose"
+    different = [key for key in golden if outputs[key] != golden[key]]
+    assert not different, f"{len(different)} output(s) differ, first: {different[0]}\n--- golden\n{golden[different[0]][:1500]}\n--- now\n{outputs[different[0]][:1500]}"
