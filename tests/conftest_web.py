@@ -44,7 +44,7 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """A real `kb serve` subprocess on 127.0.0.1 (waitress, or gunicorn with --workers); its stderr is kept."""
+    """A real `kb serve` subprocess on 127.0.0.1 (waitress in --workers processes); its stderr is kept."""
 
     def __init__(self, index: Path, log_path: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()

@@ -76,7 +76,7 @@ def test_several_worker_processes_serve_the_same_answers(corpus_index: Path, kb,
 
     server = LiveServer(corpus_index, tmp_path / "server.log", ("--workers", "2", "--threads", "2"))
     try:
-        server.wait_ready()  # the first worker answers; gunicorn may still be forking the second
+        server.wait_ready()  # the first worker answers; the supervisor may still be forking the second
         children_file = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children")
         deadline = time.monotonic() + 30
         while len(children_file.read_text().split()) < 2 and time.monotonic() < deadline:
