@@ -257,10 +257,10 @@ def eval_categories_cmd(labels: str, corpus: tuple[str, ...], as_json: bool, che
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per worker process.")
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
-              help="Worker processes: 1 serves with waitress; more fork gunicorn workers (one per core uses them all).")
+              help="Worker processes, forked after loading, each running waitress on one shared socket (one per core uses them all).")
 @click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
 def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int, debug: bool) -> None:
-    """Serve the search site and the JSON API (waitress, or gunicorn with --workers > 1)."""
+    """Serve the search site and the JSON API (waitress in --workers processes; SIGTERM drains, then exits 0)."""
     from webui import create_app
 
     root = index_dir(index_path)
