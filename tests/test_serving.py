@@ -149,3 +149,13 @@ def test_oversized_requests_give_4xx(live_server) -> None:
     assert response.split(b" ", 2)[1] in (b"405", b"413")
     huge_header = _raw(live_server, b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"h" * 300_000 + b"\r\nConnection: close\r\n\r\n")
     assert huge_header.split(b" ", 2)[1].startswith(b"4")
+
+
+def test_a_port_already_in_use_is_a_message_not_a_traceback(corpus_index: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([KB, "serve", "--index", str(corpus_index), "--port", str(port)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr and "--port" in out.stderr

@@ -17,6 +17,7 @@ import time
 
 from flask import Flask
 
+from kb.errors import KBError
 from kb.store import KnowledgeBase
 from webui.waitress_server import DRAIN_TIMEOUT, AcceptBalance, create_server
 
@@ -54,7 +55,14 @@ def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise KBError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="another server may already use this port: stop it, or choose another with --port",
+        ) from exc
     sock.listen(2048)
     sock.setblocking(False)
     return sock
