@@ -68,7 +68,7 @@ def startup_seconds(kb: str, index: Path, runs: int = 3) -> dict[str, float]:
 
 
 def _rss_mb(pid: int) -> dict[str, float]:
-    """The serving process's memory; with gunicorn, the largest worker's (the master only forks)."""
+    """The serving process's memory; with several workers, the largest worker's (the supervisor only forks)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     pids = [int(c) for c in children] or [pid]
 
@@ -109,7 +109,7 @@ def _parse_wrk(out: str) -> dict[str, Any]:
 
 def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int = 1) -> dict[str, Any]:
     """wrk with `connections` connections for `duration` s on /api/search, queries in rotation,
-    against `kb serve --workers N` (1: waitress in one process; more: gunicorn workers)."""
+    against `kb serve --workers N` (1: waitress in one process; more: forked waitress workers on one socket)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk not installed (apt-get install wrk)"}
     paths = []

@@ -88,7 +88,7 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
     else:
         first = done[0]
         lines += [
-            f"`kb serve --workers N` on 127.0.0.1 (N = 1: waitress, one process, 8 threads; N > 1: gunicorn, N worker "
+            f"`kb serve --workers N` on 127.0.0.1 (N = 1: waitress, one process, 8 threads; N > 1: N waitress worker "
             f"processes forked after loading, 8 threads each), `wrk -t1 -c{first['connections']} -d{first['duration_s']}s` "
             "on `/api/search` with the query set above in rotation. Memory is the largest worker's.",
             "",

@@ -130,7 +130,7 @@ def main() -> None:
         startup = startup_seconds(KB, index)
         print("HTTP load…", file=sys.stderr)
         http_queries = build_queries(kb, args.queries, vocab=vocab)
-        # One process (waitress, the default) and one gunicorn worker per core.
+        # One process (the default) and one forked waitress worker per core.
         http = [run_wrk(KB, index, args.duration, http_queries, workers=n) for n in sorted({1, os.cpu_count() or 1})]
         results = {"machine": machine(), "build": build, "queries": queries, "hostile": hostile, "startup": startup, "http": http, "targets": TARGETS,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
