@@ -74,25 +74,39 @@ class Verification:
         return dict(self.__dict__)
 
 
+@dataclass(frozen=True)
+class VerifiedBuild:
+    """A build that passed verification, opened: what a server serves."""
+
+    index: FileIndex
+    manifest: dict[str, Any]
+    verification: Verification
+
+
 def verify_build(build: Path, schema: Any, *, deep: bool = False) -> Verification:
-    """Check a build before anyone reads it: manifest, every file's size and checksum, then the
-    index opened and one query per indexed field; `deep` also reads every stored passage.
+    """Check a build before anyone reads it (see open_verified); raises IndexDamagedError."""
+    return open_verified(build, schema, deep=deep).verification
+
+
+def open_verified(build: Path, schema: Any, *, deep: bool = False) -> VerifiedBuild:
+    """Manifest, every file's size and checksum, then the index opened and one query per indexed
+    field; `deep` also reads every stored passage. The opened index is returned for serving.
 
     Raises IndexDamagedError naming the build and the first problem found."""
-    name = build.name
     try:
         manifest = read_manifest(build)
     except (OSError, ValueError) as exc:
         raise _damaged(build, f"its manifest cannot be read ({exc})") from exc
-    report = Verification(build=name)
+    report = Verification(build=build.name)
     _check_files(build, manifest.get("index_files"), report)
     try:
-        _check_index(build, schema, manifest, report, deep)
+        ix = open_build(build, schema)
+        _check_index(build, ix, manifest, report, deep)
     except IndexDamagedError:
         raise
     except Exception as exc:  # whatever Whoosh raises on bytes it cannot decode
         raise _damaged(build, f"the index cannot be read ({type(exc).__name__}: {exc})") from exc
-    return report
+    return VerifiedBuild(ix, manifest, report)
 
 
 def _check_files(build: Path, recorded: dict[str, dict[str, Any]] | None, report: Verification) -> None:
@@ -114,17 +128,16 @@ def _check_files(build: Path, recorded: dict[str, dict[str, Any]] | None, report
     report.checksums = True
 
 
-def _check_index(build: Path, schema: Any, manifest: dict[str, Any], report: Verification, deep: bool) -> None:
+def _check_index(build: Path, ix: FileIndex, manifest: dict[str, Any], report: Verification, deep: bool) -> None:
     docs = [f["document"] for f in manifest.get("files", {}).values() if f.get("document")]
     expected = sum(d.get("passages", 0) for d in docs)
     report.documents = len(docs)
-    ix = open_build(build, schema)
     with ix.searcher() as searcher:
         reader = searcher.reader()
         if reader.doc_count() != expected:
             raise _damaged(build, f"the index holds {reader.doc_count()} passages, its manifest {expected}")
         report.passages = expected
-        for fname in sorted(schema.scorable_names() + ["id", "doc_id"]):
+        for fname in sorted(ix.schema.scorable_names() + ["id", "doc_id"]):
             if fname not in reader.indexed_field_names():
                 continue
             if _query_field(searcher, fname, build):

@@ -16,8 +16,8 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
-from kb.integrity import Fingerprint, Verification, fingerprint, open_build, verify_build
-from kb.layout import current_build, current_target, finished_builds, read_manifest
+from kb.integrity import Fingerprint, Verification, fingerprint, open_verified
+from kb.layout import current_build, current_target, finished_builds
 from kb.models import Passage
 from kb.ranking import DEFAULT_PARAMS
 from kb.schema import build_schema
@@ -118,14 +118,12 @@ class KnowledgeBase:
     @staticmethod
     def _open(build: Path, current: Path, damage: IndexDamagedError | None = None) -> Snapshot:
         current_fp = fingerprint(current)
-        schema = build_schema()
-        verification = verify_build(build, schema)
-        manifest = read_manifest(build)
-        ix = open_build(build, schema)
+        opened = open_verified(build, build_schema())
+        manifest = opened.manifest
         documents = {
             f["doc_id"]: f["document"] for f in manifest["files"].values() if f.get("doc_id") and f.get("document")
         }
-        return Snapshot(build, ix, manifest, documents, verification, fingerprint(build), current, current_fp, damage)
+        return Snapshot(build, opened.index, manifest, documents, opened.verification, fingerprint(build), current, current_fp, damage)
 
     @contextmanager
     def reading(self) -> Iterator[Searcher]:
