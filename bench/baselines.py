@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import weakref
 from dataclasses import dataclass
 
 from whoosh import qparser, scoring
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
-from whoosh.searching import Searcher
 
 from kb.compile import compile_query
 from kb.query import parse_query
@@ -130,11 +128,6 @@ class Ours:
         pass
 
 
-def _close(searcher: Searcher) -> None:
-    if not searcher.is_closed:
-        searcher.close()
-
-
 class OursFast:
     """Our engine ranked as kb.search.search() ranks (typo correction included), without
     snippets and facets, for tuning: the same exhaustive scorer (kb.scoring) and top k."""
@@ -145,7 +138,6 @@ class OursFast:
         self._kb = kb
         self._params = params
         self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # single-threaded: its own
-        weakref.finalize(self, _close, self._searcher)  # builds are read without mmap: it holds open files
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the top k; like search(), retries with the suggestion when none match."""

@@ -167,19 +167,6 @@ class KnowledgeBase:
                 self._shared[1].close()
                 self._shared = None
 
-    def close(self) -> None:
-        """Close the shared searcher and the files it holds open."""
-        shared, self._shared = self._shared, None
-        if shared is not None and not shared[1].is_closed:
-            shared[1].close()
-
-    def __del__(self) -> None:
-        # Builds are read without mmap, so a searcher holds file handles until closed.
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finaliser
-            pass
-
     # Documents -----------------------------------------------------------------------------
 
     def documents(self) -> list[dict[str, Any]]:
