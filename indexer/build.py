@@ -106,8 +106,9 @@ def build_index(
             _fill_counts(report, old["files"])
             report.seconds = time.perf_counter() - started
             return report
-        check_free_space(root, previous if old else None, sources.bytes)
-        plan = state.plan(previous if old else None, max_bytes, progress)
+        base = previous if old else None  # the build the new one starts from (None: from scratch)
+        check_free_space(root, base, sources.bytes)
+        plan = state.plan(base, max_bytes, progress)
         _fail_if_strict(strict, report)
         _analyse(plan, n_process, report)
         plan.config = _config_hash()
@@ -115,7 +116,7 @@ def build_index(
         clock = time.perf_counter()
         final, manifest = write_build(root, plan, progress)
         report.timings["write"] = time.perf_counter() - clock
-        cleanup(root, final, previous if old else _newest_other(root, final, previous))
+        cleanup(root, final, base or _newest_other(root, final))
         report.reindexed = sorted(doc.meta.id for doc, _ in plan.documents.values())
         report.removed = state.removed(manifest["files"])
         _fill_counts(report, manifest["files"])
@@ -151,11 +152,12 @@ def _reusable(previous: Path | None, report: BuildReport) -> dict[str, Any] | No
     return old
 
 
-def _newest_other(root: Path, final: Path, previous: Path | None) -> Path | None:
+def _newest_other(root: Path, final: Path) -> Path | None:
     """When the current build was not reused (damaged, forced, changed configuration), the
     newest build that is neither the new one nor a damaged one stays as a fallback."""
-    others = [b for b in finished_builds(root) if b != final]
-    for build in others:
+    for build in finished_builds(root):
+        if build == final:
+            continue
         try:
             verify_build(build, build_schema())
         except IndexDamagedError:

@@ -12,7 +12,7 @@ from indexer.ids import assign_ids
 from indexer.loaders import load_document
 from indexer.loaders.source import read_file_once
 from indexer.report import BuildReport
-from indexer.sources import Corpus, Source
+from indexer.sources import Corpus, Source, known_hash
 from indexer.writer import BuildPlan, Progress
 from kb.errors import DocumentError
 from kb.models import LoadedDocument
@@ -33,8 +33,7 @@ class Changes:
                 self._keep(key)
 
     def _same_error(self, key: str) -> bool:
-        old = self.old_files.get(key)
-        return bool(old) and self.corpus.sources[key].hash in (old.get("hash"), (old.get("failed") or {}).get("hash"))  # type: ignore[union-attr]
+        return known_hash(self.old_files.get(key), self.corpus.sources[key].hash)
 
     def vanished(self) -> bool:
         """Some file indexed last time is no longer in the corpus."""

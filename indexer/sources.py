@@ -56,8 +56,7 @@ def read_corpus(
         else:
             source.hash = content_hash(raw, entry)
             corpus.bytes += len(raw)
-            old = old_files.get(key)
-            if not old or source.hash not in (old.get("hash"), (old.get("failed") or {}).get("hash")):
+            if not known_hash(old_files.get(key), source.hash):
                 source.raw = raw
         corpus.sources[key] = source
     return corpus
@@ -72,6 +71,11 @@ def _catalogues(found: Discovery, corpus: Corpus) -> dict[Path, Catalogue]:
         if cat_dir in found.folders:
             corpus.warnings.extend(catalogue.orphans(cat_dir))
     return catalogues
+
+
+def known_hash(old: dict[str, Any] | None, digest: str) -> bool:
+    """Whether the previous build saw these very bytes: as indexed, or as failing to load."""
+    return bool(old) and digest in (old.get("hash"), (old.get("failed") or {}).get("hash"))  # type: ignore[union-attr]
 
 
 def content_hash(raw: bytes, entry: dict[str, Any] | None) -> str:
