@@ -11,13 +11,13 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from kb.compile import compile_query
-from kb.query import parse_query
-from kb.ranking import DEFAULT_PARAMS, RankingParams
-from kb.scoring import score_matches, top_ranked
+from kb.search.compile import compile_query
+from kb.search.parse import parse_query
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
+from kb.search.score import score_matches, top_ranked
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
-from kb.suggest import corrections, suggest, unknown_words
+from kb.storage.store import KnowledgeBase
+from kb.search.suggest import corrections, suggest, unknown_words
 
 FIELDS = ("text", "heading", "title")
 # Query-language characters a user types by accident ("?" ends questions): read as spaces.
@@ -130,7 +130,7 @@ class Ours:
 
 class OursFast:
     """Our engine ranked as kb.search.search() ranks (typo correction included), without
-    snippets and facets, for tuning: the same exhaustive scorer (kb.scoring) and top k."""
+    snippets and facets, for tuning: the same exhaustive scorer (kb.search.score) and top k."""
 
     name = "ours-fast"
 

@@ -19,8 +19,8 @@ from bench.baselines import Fts5, Ours, OursFast, WhooshDefault, export_records
 from bench.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
 from bench.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
-from kb.ranking import DEFAULT_PARAMS, RankingParams
-from kb.store import KnowledgeBase
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
+from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

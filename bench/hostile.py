@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 OPERATORS = ['"', "(", ")", "AND", "OR", "NOT", "-", "*", "?", ":", "~", "^2", "title:", "text:", "&&", "||", "«", "»"]
 ODD = ["\x00", "\x07", "\x1b", "\u202e", "\u200b", "\ufeff", "😀", "🤖", "·", "’", "\\", "/", "%", "'", "l'", "qu'"]

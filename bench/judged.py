@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGED_PATH = ROOT / "tests" / "data" / "judged_queries.yaml"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.build import build_index
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 PIAF_PATH = ROOT.parent / "shared" / "piaf-dev" / "piaf-dev.json"

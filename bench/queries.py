@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 HANDWRITTEN = [
     ("short", "surveillance"), ("short", "ia"), ("short", "tableau"), ("short", "macro"),

@@ -22,7 +22,7 @@ from bench.hostile import bench_hostile
 from bench.queries import build_queries, vocabulary
 from bench.scale_corpus import fetch
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = str(Path(sys.executable).parent / "kb")

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from bench.http import _LUA, _free_port, _parse_wrk, _stop, _wait
 from bench.queries import build_queries
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 SLOW_HEAD = b"GET /api/search?q=surveillance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: "
 

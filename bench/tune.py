@@ -20,8 +20,8 @@ from bench.evaluate import CORPUS, TARGETS, parse_params
 from bench.judged import JudgedQuery, resolve
 from bench.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
-from kb.ranking import DEFAULT_PARAMS, RankingParams
-from kb.store import KnowledgeBase
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
+from kb.storage.store import KnowledgeBase
 
 # Values tried per field; `text` stays 1.0 as the unit the other boosts are relative to.
 # A field boost of 0 leaves the field out of the query (kb.search skips it), which also avoids

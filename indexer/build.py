@@ -21,13 +21,13 @@ from indexer.report import BuildReport
 from indexer.sources import read_corpus
 from indexer.writer import BuildPlan, Progress, cleanup, write_build
 from kb.analysis import LEMMAS
-from kb.classify import Classifier
+from kb.categories.classify import Classifier
 from kb.errors import IndexDamagedError, IndexLockedError, KBError
-from kb.integrity import verify_build
-from kb.layout import LOCK, current_build, finished_builds, read_manifest
+from kb.storage.integrity import verify_build
+from kb.storage.layout import LOCK, current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
-from kb.schema import SCHEMA_VERSION, build_schema
-from kb.text import count_words
+from kb.storage.schema import SCHEMA_VERSION, build_schema
+from indexer.text import count_words
 
 __all__ = ["BuildReport", "Progress", "build_index", "build_lock"]
 
@@ -72,7 +72,7 @@ def build_lock(root: Path) -> Iterator[None]:
 def _config_hash() -> str:
     """Changes when anything that shapes every passage changes: schema, taxonomy, code version."""
     from kb import __version__
-    from kb.classify import taxonomy_fingerprint
+    from kb.categories.classify import taxonomy_fingerprint
 
     return hashlib.sha256(f"{SCHEMA_VERSION}|{__version__}|{taxonomy_fingerprint()}".encode()).hexdigest()[:16]
 

@@ -11,7 +11,7 @@ import yaml
 
 from kb.errors import DocumentError
 from kb.models import DocumentMeta
-from kb.text import slugify
+from indexer.text import slugify
 
 CATALOGUE_NAME = "catalogue.yaml"
 FIELDS = ("title", "publisher", "date", "kind", "language", "licence", "url", "base_url", "description")

@@ -98,9 +98,9 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
 def _verify(root: Path) -> None:
     """`kb index --verify`: the current build checked as a server would, and every passage read."""
     from kb.errors import IndexMissingError
-    from kb.integrity import verify_build
-    from kb.layout import current_build
-    from kb.schema import build_schema
+    from kb.storage.integrity import verify_build
+    from kb.storage.layout import current_build
+    from kb.storage.schema import build_schema
 
     build = current_build(root)
     if build is None:
@@ -114,7 +114,7 @@ def _verify(root: Path) -> None:
 
 
 def _open(index_path: str | None):
-    from kb.store import KnowledgeBase
+    from kb.storage.store import KnowledgeBase
 
     kb = KnowledgeBase(index_dir(index_path))
     kb.snapshot()
@@ -184,7 +184,7 @@ def export_cmd(index_path: str | None, fmt: str, output: Any) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def stats_cmd(index_path: str | None, as_json: bool) -> None:
     """Passages per category and per document."""
-    from kb.taxonomy import load_taxonomy
+    from kb.categories.taxonomy import load_taxonomy
 
     kb = _open(index_path)
     stats = kb.stats()
@@ -241,7 +241,7 @@ def eval_group() -> None:
 def eval_categories_cmd(labels: str, corpus: tuple[str, ...], as_json: bool, check: bool) -> None:
     """Per-category precision, recall, F1, micro-F1 and confusions, passage by passage."""
     from indexer.corpus_passages import passages_by_source
-    from kb.category_eval import evaluate_categories, format_report, report_json
+    from kb.categories.evaluation import evaluate_categories, format_report, report_json
 
     paths = [Path(p) for p in corpus] or [Path("corpus"), Path("../shared/corpus-extra")]
     passages, titles = passages_by_source(paths)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.models import Block, Link, LoadedDocument, Passage
-from kb.text import count_words, split_sentences
+from indexer.text import count_words, split_sentences
 
 MIN_WORDS = 8
 MAX_CHARS = 1200

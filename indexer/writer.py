@@ -15,12 +15,12 @@ from whoosh import index as whoosh_index
 
 from kb.analysis import LEMMAS, clear_memo
 from kb.errors import IndexDamagedError, KBError
-from kb.integrity import file_checksums, verify_build
-from kb.layout import BUILDS, MANIFEST, switch_current, write_manifest
+from kb.storage.integrity import file_checksums, verify_build
+from kb.storage.layout import BUILDS, MANIFEST, switch_current, write_manifest
 from kb.models import LoadedDocument, Passage
-from kb.schema import SCHEMA_VERSION, build_schema
-from kb.snippets import term_spans
-from kb.thesaurus import write_compiled
+from kb.storage.schema import SCHEMA_VERSION, build_schema
+from kb.search.snippets import term_spans
+from kb.search.thesaurus import write_compiled
 
 Progress = Callable[[str, int, int], None]
 

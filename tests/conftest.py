@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

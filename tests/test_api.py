@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from kb.export import CSV_COLUMNS
 from kb.search import SearchRequest, matching_passages, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 from webui import ACCESS_LOGGER, configure_access_log, create_app
 
 pytest_plugins = ["tests.conftest_web"]

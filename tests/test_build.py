@@ -10,9 +10,9 @@ import pytest
 from indexer import writer as writer_module
 from indexer.build import build_index, build_lock
 from kb.errors import IndexLockedError, KBError
-from kb.layout import BUILDS, current_build, read_manifest
+from kb.storage.layout import BUILDS, current_build, read_manifest
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 
 def _ids(root: Path, query: str) -> list[str]:

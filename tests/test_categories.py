@@ -10,12 +10,12 @@ from click.testing import CliRunner
 
 from indexer.cli import main
 from indexer.corpus_passages import passages_by_source
-from kb.category_eval import evaluate_categories, format_report
-from kb.classify import Classifier
+from kb.categories.evaluation import evaluate_categories, format_report
+from kb.categories.classify import Classifier
 from kb.models import Passage
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
-from kb.taxonomy import CORE_SLUGS, get_category, load_taxonomy
+from kb.storage.store import KnowledgeBase
+from kb.categories.taxonomy import CORE_SLUGS, get_category, load_taxonomy
 
 from .conftest import CORPUS, EXTRA
 

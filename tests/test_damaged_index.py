@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
-from kb.layout import current_build
+from kb.storage.layout import current_build
 
 pytest_plugins = ["tests.conftest_web"]
 

@@ -10,7 +10,7 @@ from bs4 import BeautifulSoup, Tag
 from flask.testing import FlaskClient
 
 from kb.models import Link
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 from webui import create_app
 from webui.present import Pagination, citation, french_date, linkify, safe_url
 

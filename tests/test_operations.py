@@ -19,9 +19,9 @@ import pytest
 import indexer.build as build_module
 from indexer.build import build_index
 from kb.errors import KBError
-from kb.layout import current_build
+from kb.storage.layout import current_build
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 KB = str(Path(sys.executable).parent / "kb")
 CHARTER = "charte-des-valeurs.md"

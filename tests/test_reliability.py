@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.build import build_index
-from kb.layout import BUILDS, current_build
+from kb.storage.layout import BUILDS, current_build
 from kb.search import SearchRequest, search
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 KB = str(Path(sys.executable).parent / "kb")
 

@@ -1,4 +1,4 @@
-"""kb.scoring against Whoosh's own matchers on real indexes: same match sets, same scores."""
+"""kb.search.score against Whoosh's own matchers on real indexes: same match sets, same scores."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from whoosh import collectors
 from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Phrase, Query, Term
 
 from indexer.build import build_index
-from kb.compile import compile_query
-from kb.matching import matching_docnums
-from kb.query import parse_query
-from kb.scoring import score_matches, top_ranked
-from kb.store import KnowledgeBase
+from kb.search.compile import compile_query
+from kb.search.match import matching_docnums
+from kb.search.parse import parse_query
+from kb.search.score import score_matches, top_ranked
+from kb.storage.store import KnowledgeBase
 
 
 def _whoosh_scores(searcher, query: Query) -> dict[int, float]:

@@ -6,10 +6,10 @@ import pytest
 
 from kb.analysis import analyze, lemma_analyzer
 from kb.errors import InvalidParameterError
-from kb.related import related_passages
+from kb.search.related import related_passages
 from kb.search import SearchRequest, matching_passages, search
-from kb.store import KnowledgeBase
-from kb.thesaurus import COMPILED_NAME, default_thesaurus, thesaurus_for
+from kb.storage.store import KnowledgeBase
+from kb.search.thesaurus import COMPILED_NAME, default_thesaurus, thesaurus_for
 
 FACIAL = {
     "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-3",
@@ -126,8 +126,8 @@ def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: 
 
 
 def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
-    from kb.query import parse_query
-    from kb.suggest import MAX_CORRECTIONS, corrections, unknown_words
+    from kb.search.parse import parse_query
+    from kb.search.suggest import MAX_CORRECTIONS, corrections, unknown_words
 
     typos = "survaillance manifestaton reconaissance logicels algoritmes gouvernemnts technologis discrimnation petitoin"
     with kb.reading() as searcher:
@@ -227,9 +227,9 @@ def test_thesaurus_expansions_name_only_the_words_they_stand_for(kb: KnowledgeBa
 def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBase) -> None:
     from whoosh.query import And, DisjunctionMax
 
-    from kb.compile import compile_query
-    from kb.query import parse_query
-    from kb.ranking import DEFAULT_PARAMS
+    from kb.search.compile import compile_query
+    from kb.search.parse import parse_query
+    from kb.search.ranking import DEFAULT_PARAMS
 
     query = compile_query(parse_query("surveiller"), kb).query
     assert isinstance(query, DisjunctionMax)

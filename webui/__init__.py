@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from kb.config import index_dir
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 ACCESS_LOGGER = "webui.access"
 

@@ -11,7 +11,7 @@ from kb.export import write_csv, write_ndjson
 from kb.models import Passage
 from kb.results import passage_url
 from kb.search import SearchRequest, matching_passages, search
-from kb.taxonomy import load_taxonomy
+from kb.categories.taxonomy import load_taxonomy
 from webui import params
 from webui.openapi import openapi_spec
 from webui.service import get_kb, passage_detail

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from kb.errors import InvalidParameterError
 from kb.search import MAX_OFFSET, SearchRequest, search
-from kb.taxonomy import get_category, load_taxonomy
+from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
 from webui.present import Pagination, categories_by_slug, citation, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
 from webui.search_view import SearchState, result_cards

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit
 from markupsafe import Markup, escape
 
 from kb.models import Link, Passage
-from kb.taxonomy import Category, load_taxonomy
+from kb.categories.taxonomy import Category, load_taxonomy
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]

@@ -18,7 +18,7 @@ import time
 from flask import Flask
 
 from kb.errors import KBError
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 from webui.waitress_server import DRAIN_TIMEOUT, AcceptBalance, create_server
 
 log = logging.getLogger("webui.server")

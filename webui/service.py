@@ -7,8 +7,8 @@ from typing import Any
 from flask import current_app, request
 
 from kb.export import export_record
-from kb.related import related_passages
-from kb.store import KnowledgeBase
+from kb.search.related import related_passages
+from kb.storage.store import KnowledgeBase
 from webui.present import citation
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.models import Block, Link, Section
-from kb.text import slugify
+from indexer.text import slugify
 
 
 class StructureBuilder:

@@ -22,7 +22,7 @@ lesquelles leurs quel quelle quels quelles elles jusque lorsque puisque quoique
 FRENCH_STOP_WORDS: frozenset[str] = frozenset((_SNOWBALL + _LEMMAS).split())
 
 # Words that give a query the form of a question or a request, not its topic (lemmas): beside
-# content words they only add to a passage's score (kb/compile.py), as stop words do. They stay
+# content words they only add to a passage's score (kb/search/compile.py), as stop words do. They stay
 # in the index: « pouvoir » is also a noun, and a query of these words alone still searches them.
 QUESTION_WORDS: frozenset[str] = frozenset(
     """

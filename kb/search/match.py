@@ -2,7 +2,7 @@
 
 Where nothing needs a score (browsing a filter, the passages an exclusion removes, the category
 and document filters of facets, whether a query matches at all), set algebra over posting lists
-is cheaper than any scorer; ranked searches get their match set from kb/scoring.py."""
+is cheaper than any scorer; ranked searches get their match set from kb/search/score.py."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kb.results import document_summary, passage_url
-from kb.store import KnowledgeBase
+from kb.storage.store import KnowledgeBase
 
 
 def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5) -> list[dict[str, Any]]:

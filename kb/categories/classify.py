@@ -8,7 +8,7 @@ from typing import Any
 from kb.analysis import fold_accents, lemma_analyzer
 from kb.analysis.stopwords import FRENCH_STOP_WORDS
 from kb.models import Passage
-from kb.taxonomy import Category, load_taxonomy, taxonomy_fingerprint
+from kb.categories.taxonomy import Category, load_taxonomy, taxonomy_fingerprint
 
 __all__ = ["Classifier", "taxonomy_fingerprint"]
 
@@ -97,7 +97,7 @@ class Classifier:
 
     @classmethod
     def load(cls) -> "Classifier":
-        """The classifier of kb/taxonomy.yaml."""
+        """The classifier of kb/categories/taxonomy.yaml."""
         return cls(load_taxonomy())
 
     def classify(self, passage: Passage, document_title: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:

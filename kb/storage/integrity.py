@@ -14,7 +14,7 @@ from whoosh.index import FileIndex
 from whoosh.query import Term
 
 from kb.errors import IndexDamagedError
-from kb.layout import MANIFEST, read_manifest
+from kb.storage.layout import MANIFEST, read_manifest
 
 # Files of a build that are not part of what it serves (and Whoosh's empty writer lock files).
 UNCHECKED = {MANIFEST, MANIFEST + ".tmp"}

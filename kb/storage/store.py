@@ -16,11 +16,11 @@ from whoosh.query import Term
 from whoosh.searching import Searcher
 
 from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
-from kb.integrity import Fingerprint, Verification, fingerprint, open_verified
-from kb.layout import current_build, current_target, finished_builds
+from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
+from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
-from kb.ranking import DEFAULT_PARAMS
-from kb.schema import build_schema
+from kb.search.ranking import DEFAULT_PARAMS
+from kb.storage.schema import build_schema
 
 log = logging.getLogger(__name__)
 

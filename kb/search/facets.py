@@ -8,7 +8,7 @@ from typing import Any
 
 from whoosh.query import Or, Term
 
-from kb.matching import matching_docnums
+from kb.search.match import matching_docnums
 
 MAX_DOCUMENT_FACETS = 50
 _COLUMNS: "weakref.WeakKeyDictionary[Any, tuple[list[str], list[str]]]" = weakref.WeakKeyDictionary()

@@ -9,10 +9,10 @@ from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionM
 
 from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.analysis.stopwords import QUESTION_WORDS
-from kb.query import ParsedQuery, Unit
-from kb.ranking import DEFAULT_PARAMS, RankingParams
-from kb.store import KnowledgeBase
-from kb.thesaurus import Expansion, thesaurus_for
+from kb.search.parse import ParsedQuery, Unit
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
+from kb.storage.store import KnowledgeBase
+from kb.search.thesaurus import Expansion, thesaurus_for
 
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()

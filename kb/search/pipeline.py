@@ -7,19 +7,19 @@ from typing import Any
 
 from whoosh.query import Every, Query
 
-from kb.compile import CompiledQuery, compile_query
+from kb.search.compile import CompiledQuery, compile_query
 from kb.errors import InvalidParameterError
-from kb.facets import facet_counts
-from kb.matching import matching_docnums
+from kb.search.facets import facet_counts
+from kb.search.match import matching_docnums
 from kb.models import Passage
-from kb.query import ParsedQuery, parse_query
-from kb.ranking import DEFAULT_PARAMS, RankingParams
+from kb.search.parse import ParsedQuery, parse_query
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.results import passage_json
-from kb.scoring import score_matches, top_ranked
-from kb.snippets import make_snippet
-from kb.store import KnowledgeBase
-from kb.suggest import absent_words_note, corrections, suggest, unknown_words
-from kb.taxonomy import load_taxonomy
+from kb.search.score import score_matches, top_ranked
+from kb.search.snippets import make_snippet
+from kb.storage.store import KnowledgeBase
+from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
+from kb.categories.taxonomy import load_taxonomy
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -129,7 +129,7 @@ def _run(searcher: Any, query: Query, request: SearchRequest, browse: bool) -> t
             return [], 0, facets
         results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
         return [(hit.fields(), 0.0) for hit in results[request.offset : window]], len(allowed), facets
-    # Every match is scored (an exact top k; see kb/scoring.py), so the scores' keys are also
+    # Every match is scored (an exact top k; see kb/search/score.py), so the scores' keys are also
     # the match set that totals and facets count.
     scores = score_matches(searcher, query)
     facets, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)

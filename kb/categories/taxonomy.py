@@ -1,4 +1,4 @@
-"""The risk taxonomy (kb/taxonomy.yaml): categories, definitions, evidence, MIT mapping."""
+"""The risk taxonomy (kb/categories/taxonomy.yaml): categories, definitions, evidence, MIT mapping."""
 
 from __future__ import annotations
 

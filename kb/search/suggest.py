@@ -6,7 +6,7 @@ from typing import Any
 
 from kb.analysis import analyze, fold_accents, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
-from kb.query import ParsedQuery
+from kb.search.parse import ParsedQuery
 
 _words = word_analyzer()
 _lemma = lemma_analyzer()

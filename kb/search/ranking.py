@@ -30,7 +30,7 @@ class RankingParams:
     phrase: float = 0.0  # bonus per pair of consecutive query words found within `phrase_slop`
     phrase_slop: int = 3
     # An expansion competes with the literal words of its concept (max, not sum), scaled to their
-    # number of words. Re-measured with the exact scorer (kb/scoring.py): judged nDCG@10 0.853 at
+    # number of words. Re-measured with the exact scorer (kb/search/score.py): judged nDCG@10 0.853 at
     # both 0.4 and 0.7 (0.841 at 0.2, 0.844 at 1.0), PIAF unchanged; the lower end of the plateau
     # keeps expansions clearly below the literal words.
     thesaurus: float = 0.4

@@ -10,10 +10,10 @@ from typing import Any
 
 import yaml
 
-from kb.classify import Classifier
+from kb.categories.classify import Classifier
 from kb.errors import KBError
 from kb.models import Passage
-from kb.taxonomy import CORE_SLUGS, load_taxonomy
+from kb.categories.taxonomy import CORE_SLUGS, load_taxonomy
 
 _SPACES = re.compile(r"\s+")
 

@@ -1,0 +1,1 @@
+"""Risk categories: the taxonomy, the classifier that assigns them, and its evaluation."""
