@@ -11,14 +11,10 @@ def _ok(value: float, target: float, higher_is_better: bool) -> str:
     return "met" if met else "**missed**"
 
 
-def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
-    """Write the Markdown report of one run."""
-    t, m = r["targets"], r["machine"]
-    full, inc, same = r["build"]["full"], r["build"]["incremental"], r["build"]["unchanged"]
-    wps = full["words"] / full["wall"]
-    q = r["queries"]
-    ours, fts = q["ours"], q["fts5"]
-    lines = [
+def _header(r: dict[str, Any]) -> list[str]:
+    """Title, date and machine, and where the scale corpus comes from: what the figures are of."""
+    m = r["machine"]
+    return [
         "# Benchmarks",
         "",
         f"One run of `make bench` on {r['date']}. Machine: {m['cpu']}, {m['cores']} cores, {m['memory']} RAM, "
@@ -27,6 +23,15 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
         "Scale corpus: `corpus/` + `../shared/corpus-extra/` + Debian's `libreoffice-help-fr` (2,561 HTML pages, "
         "fetched by `bench/scale_corpus.py` with `apt-get download` and `dpkg -x` into `bench/cache/`).",
         "",
+    ]
+
+
+def _build_section(r: dict[str, Any]) -> list[str]:
+    """Full, incremental and no-op builds: the words-per-second target is read off the full one."""
+    t = r["targets"]
+    full, inc, same = r["build"]["full"], r["build"]["incremental"], r["build"]["unchanged"]
+    wps = full["words"] / full["wall"]
+    return [
         "## Index build",
         "",
         "| measure | value | target |",
@@ -41,6 +46,14 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
         "",
         "Build phases (seconds, full build): " + ", ".join(f"{k} {v:.1f}" for k, v in full["timings"].items()) + ".",
         "",
+    ]
+
+
+def _queries_section(r: dict[str, Any]) -> list[str]:
+    """In-process latency, ours beside FTS5 on the same queries, then ours per query kind."""
+    t, q = r["targets"], r["queries"]
+    ours, fts = q["ours"], q["fts5"]
+    lines = [
         "## Query latency, in process",
         "",
         f"{q['queries']} varied queries (short, pairs, long, phrases, category-filtered, typos, questions, operators, prefixes) "
@@ -58,61 +71,81 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
         "| kind | n | p50 | p95 | max |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| {k} | {v['n']} | {v['p50']:.1f} ms | {v['p95']:.1f} ms | {v['max']:.1f} ms |" for k, v in q["by_kind"].items()]
-    hostile = r.get("hostile")
-    if hostile:
-        lines += [
-            "", "## Hostile queries", "",
-            f"{hostile['queries']} seeded hostile queries (`bench/hostile.py`: operator soup, wildcards such as `*` and "
-            "`a*`, 10 KB strings, thousands of words, control and arbitrary Unicode characters) through "
-            "`kb.search.search()` on the scale index.",
-            "",
-            "| kind | n | max | mean |",
-            "| --- | --- | --- | --- |",
-        ]
-        lines += [f"| {k} | {v['n']} | {v['max_ms']:.1f} ms | {v['mean_ms']:.1f} ms |" for k, v in hostile["by_kind"].items()]
-        lines += [
-            "",
-            f"Slowest {hostile['max_ms']:.0f} ms; {hostile['over_1s']} over 1 s (target 0: {_ok(-hostile['over_1s'], 0, True)}); "
-            f"{len(hostile['errors'])} raised (target 0: {_ok(-len(hostile['errors']), 0, True)}).",
-        ]
-        lines += [f"- {e}" for e in hostile["errors"][:10]]
-        if hostile.get("slowest"):
-            lines += ["", "The slowest: " + "; ".join(
-                f"{q['ms']:.0f} ms, {q['kind']}, {q['words']:,} words / {q['chars']:,} characters" for q in hostile["slowest"]) + "."]
+    return lines + [f"| {k} | {v['n']} | {v['p50']:.1f} ms | {v['p95']:.1f} ms | {v['max']:.1f} ms |" for k, v in q["by_kind"].items()]
+
+
+def _hostile_section(hostile: dict[str, Any] | None) -> list[str]:
+    """Seeded hostile queries per kind, their targets and the slowest; nothing for older runs without them."""
+    if not hostile:
+        return []
+    lines = [
+        "", "## Hostile queries", "",
+        f"{hostile['queries']} seeded hostile queries (`bench/hostile.py`: operator soup, wildcards such as `*` and "
+        "`a*`, 10 KB strings, thousands of words, control and arbitrary Unicode characters) through "
+        "`kb.search.search()` on the scale index.",
+        "",
+        "| kind | n | max | mean |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {k} | {v['n']} | {v['max_ms']:.1f} ms | {v['mean_ms']:.1f} ms |" for k, v in hostile["by_kind"].items()]
+    lines += [
+        "",
+        f"Slowest {hostile['max_ms']:.0f} ms; {hostile['over_1s']} over 1 s (target 0: {_ok(-hostile['over_1s'], 0, True)}); "
+        f"{len(hostile['errors'])} raised (target 0: {_ok(-len(hostile['errors']), 0, True)}).",
+    ]
+    lines += [f"- {e}" for e in hostile["errors"][:10]]
+    if hostile.get("slowest"):
+        lines += ["", "The slowest: " + "; ".join(
+            f"{q['ms']:.0f} ms, {q['kind']}, {q['words']:,} words / {q['chars']:,} characters" for q in hostile["slowest"]) + "."]
+    return lines
+
+
+def _http_row(h: dict[str, Any]) -> str:
+    """One wrk run as a table row, so runs with 1 and N workers read side by side."""
+    lat, rss = h["latency_ms"], h["memory_after"]
+    errors = h["non_2xx"] + h["socket_errors"]
+    return (
+        f"| {h.get('workers', 1)} | {h['rps']:.0f} | {lat.get('50', 0):.0f} / {lat.get('75', 0):.0f} / {lat.get('90', 0):.0f} / "
+        f"{lat.get('99', 0):.0f} ms | {errors} of {h['requests']:,} | {rss['rss_mb']:.0f} MB / {rss['peak_rss_mb']:.0f} MB |"
+    )
+
+
+def _http_targets(done: list[dict[str, Any]], t: dict[str, Any]) -> str:
+    """The HTTP targets judged on the best throughput, all errors and the largest worker peak."""
+    best = max(done, key=lambda h: h["rps"])
+    worst_memory = max(h["memory_after"]["peak_rss_mb"] for h in done)
+    errors = sum(h["non_2xx"] + h["socket_errors"] for h in done)
+    return (
+        f"Targets: ≥ {t['rps']} requests/s ({_ok(best['rps'], t['rps'], True)}: best {best['rps']:.0f} with "
+        f"{best.get('workers', 1)} worker(s)), 0 errors ({_ok(-errors, 0, True)}), ≤ {t['rss_mb']} MB per worker "
+        f"({_ok(worst_memory, t['rss_mb'], False)}: largest peak {worst_memory:.0f} MB)."
+    )
+
+
+def _http_section(r: dict[str, Any]) -> list[str]:
+    """wrk load per worker count (older runs stored one dict, not a list), or why it was skipped."""
     runs = r["http"] if isinstance(r["http"], list) else [r["http"]]
-    lines += ["", "## HTTP under load", ""]
+    lines = ["", "## HTTP under load", ""]
     done = [h for h in runs if "skipped" not in h]
     if not done:
-        lines.append(f"Skipped: {runs[0]['skipped']}.")
-    else:
-        first = done[0]
-        lines += [
-            f"`kb serve --workers N` on 127.0.0.1 (N = 1: waitress, one process, 8 threads; N > 1: N waitress worker "
-            f"processes forked after loading, 8 threads each), `wrk -t1 -c{first['connections']} -d{first['duration_s']}s` "
-            "on `/api/search` with the query set above in rotation. Memory is the largest worker's.",
-            "",
-            "| workers | requests/s | latency p50 / p75 / p90 / p99 | errors | memory per worker (now / peak) |",
-            "| --- | --- | --- | --- | --- |",
-        ]
-        for h in done:
-            lat, rss = h["latency_ms"], h["memory_after"]
-            errors = h["non_2xx"] + h["socket_errors"]
-            lines.append(
-                f"| {h.get('workers', 1)} | {h['rps']:.0f} | {lat.get('50', 0):.0f} / {lat.get('75', 0):.0f} / {lat.get('90', 0):.0f} / "
-                f"{lat.get('99', 0):.0f} ms | {errors} of {h['requests']:,} | {rss['rss_mb']:.0f} MB / {rss['peak_rss_mb']:.0f} MB |"
-            )
-        best = max(done, key=lambda h: h["rps"])
-        worst_memory = max(h["memory_after"]["peak_rss_mb"] for h in done)
-        errors = sum(h["non_2xx"] + h["socket_errors"] for h in done)
-        lines += [
-            "",
-            f"Targets: ≥ {t['rps']} requests/s ({_ok(best['rps'], t['rps'], True)}: best {best['rps']:.0f} with "
-            f"{best.get('workers', 1)} worker(s)), 0 errors ({_ok(-errors, 0, True)}), ≤ {t['rss_mb']} MB per worker "
-            f"({_ok(worst_memory, t['rss_mb'], False)}: largest peak {worst_memory:.0f} MB).",
-        ]
-    s = r["startup"]
+        return lines + [f"Skipped: {runs[0]['skipped']}."]
+    first = done[0]
     lines += [
+        f"`kb serve --workers N` on 127.0.0.1 (N = 1: waitress, one process, 8 threads; N > 1: N waitress worker "
+        f"processes forked after loading, 8 threads each), `wrk -t1 -c{first['connections']} -d{first['duration_s']}s` "
+        "on `/api/search` with the query set above in rotation. Memory is the largest worker's.",
+        "",
+        "| workers | requests/s | latency p50 / p75 / p90 / p99 | errors | memory per worker (now / peak) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [_http_row(h) for h in done]
+    return lines + ["", _http_targets(done, r["targets"])]
+
+
+def _startup_section(r: dict[str, Any]) -> list[str]:
+    """Time from launching the server to its first answer, against the start-up target."""
+    s, t = r["startup"], r["targets"]
+    return [
         "",
         "## Start-up",
         "",
@@ -120,8 +153,17 @@ def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
         f"max {s['max']:.2f} s over {s['runs']} runs (target ≤ {t['startup_s']} s: {_ok(s['max'], t['startup_s'], False)}).",
         "",
     ]
-    if notes:
-        lines += ["## Notes", "", notes.strip(), ""]
-    lines += ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.run --duration 30 --queries 240", "```", ""]
+
+
+def _closing(notes: str) -> list[str]:
+    """The hand-written notes (bench/notes.md) if any, then the command that reproduces the run."""
+    lines = ["## Notes", "", notes.strip(), ""] if notes else []
+    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.run --duration 30 --queries 240", "```", ""]
+
+
+def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
+    """Write the Markdown report of one run."""
+    lines = _header(r) + _build_section(r) + _queries_section(r) + _hostile_section(r.get("hostile"))
+    lines += _http_section(r) + _startup_section(r) + _closing(notes)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
