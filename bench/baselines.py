@@ -12,6 +12,7 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from kb.search.compile import compile_query
+from kb.search.thesaurus import thesaurus_for
 from kb.search.parse import parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.score import score_matches, top_ranked
@@ -138,6 +139,7 @@ class OursFast:
         self._kb = kb
         self._params = params
         self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # single-threaded: its own
+        self._thesaurus = thesaurus_for(kb.snapshot().path)
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the top k; like search(), retries with the suggestion when none match."""
@@ -153,11 +155,11 @@ class OursFast:
             return {}
         reader = self._searcher.reader()
         fixes = corrections(reader, unknown_words(reader, parsed))
-        scores = score_matches(self._searcher, compile_query(parsed, self._kb, self._params, fixes).query)
+        scores = score_matches(self._searcher, compile_query(parsed, reader, self._thesaurus, self._params, fixes).query)
         if not scores:
             suggestion = suggest(parsed, fixes)
             if suggestion:
-                scores = score_matches(self._searcher, compile_query(parse_query(suggestion), self._kb, self._params).query)
+                scores = score_matches(self._searcher, compile_query(parse_query(suggestion), reader, self._thesaurus, self._params).query)
         return scores
 
     def close(self) -> None:
