@@ -35,10 +35,10 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 eval: $(TEST_STAMP)
-	$(BIN)/python -m bench.evaluate
+	$(BIN)/python -m bench.evaluation.evaluate
 
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.performance.run
 
 clean:
 	rm -rf $(VENV) var build *.egg-info test-artifacts

@@ -1,1 +1,1 @@
-"""Search-quality evaluation: judged queries over corpus/, PIAF-dev, baselines and tuning."""
+"""Benchmarks of the engine in two parts: evaluation/ (how well it ranks) and performance/ (how fast it runs)."""

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bench import evaluate, piaf
-from bench.baselines import Fts5, OursFast, Record, fts5_query, search_ids
-from bench.judged import JudgedDataError, load_raw, resolve
-from bench.metrics import ceiling_ndcg, hit_scores, judged_scores, ndcg, recall, reciprocal_rank
+from bench.evaluation import evaluate, piaf
+from bench.evaluation.baselines import Fts5, OursFast, Record, fts5_query, search_ids
+from bench.evaluation.judged import JudgedDataError, load_raw, resolve
+from bench.evaluation.metrics import ceiling_ndcg, hit_scores, judged_scores, ndcg, recall, reciprocal_rank
 from kb.storage.store import KnowledgeBase
 
 JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw()})

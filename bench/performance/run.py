@@ -16,15 +16,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.baselines import Fts5, export_records
-from bench.http import run_wrk, startup_seconds
-from bench.hostile import bench_hostile
-from bench.queries import build_queries, vocabulary
-from bench.scale_corpus import fetch
+from bench.evaluation.baselines import Fts5, export_records
+from bench.performance.http import run_wrk, startup_seconds
+from bench.performance.hostile import bench_hostile
+from bench.performance.queries import build_queries, vocabulary
+from bench.performance.scale_corpus import fetch
 from kb.search import SearchRequest, search
 from kb.storage.store import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KB = str(Path(sys.executable).parent / "kb")
 TARGETS = {"words_per_s": 15_000, "p50_ms": 15, "p99_ms": 100, "rps": 100, "startup_s": 5, "rss_mb": 500}
 
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=30, help="seconds of HTTP load")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    from bench.report import write_report
+    from bench.performance.report import write_report
 
     scale = fetch()
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))

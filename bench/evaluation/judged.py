@@ -11,7 +11,7 @@ import yaml
 
 from kb.storage.store import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 JUDGED_PATH = ROOT / "tests" / "data" / "judged_queries.yaml"
 _SPACE = re.compile(r"\s+")
 

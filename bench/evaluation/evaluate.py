@@ -14,17 +14,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import piaf as piaf_set
-from bench.baselines import Fts5, Ours, OursFast, WhooshDefault, export_records
-from bench.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
-from bench.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
+from bench.evaluation import piaf as piaf_set
+from bench.evaluation.baselines import Fts5, Ours, OursFast, WhooshDefault, export_records
+from bench.evaluation.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
+from bench.evaluation.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.storage.store import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
-RESULTS = Path(__file__).resolve().parent / "results" / "eval.json"
+RESULTS = ROOT / "bench" / "results" / "eval.json"
 SYSTEMS = ("ours", "whoosh-default", "fts5")
 TARGETS = {"judged_ndcg@10": 0.90, "judged_type_ndcg@10": 0.80, "piaf_mrr@10": 0.80, "piaf_r@1": 0.73}
 FAIL_NDCG = 0.8  # a judged query is listed as failing below this nDCG@10 ...
@@ -224,14 +224,14 @@ def parse_params(text: str) -> RankingParams:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the tables (or JSON), write bench/results/eval.json, exit 1 with --check on a miss."""
-    ap = argparse.ArgumentParser(prog="python -m bench.evaluate", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m bench.evaluation.evaluate", description=__doc__)
     ap.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     ap.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
     ap.add_argument("--skip-piaf", action="store_true", help="judged queries only (seconds instead of a minute)")
     ap.add_argument("--skip-judged", action="store_true", help="PIAF-dev only")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the JSON results (default {RESULTS.relative_to(ROOT)})")
     ap.add_argument("--no-write", action="store_true", help="do not write the JSON results file")
-    ap.add_argument("--params", default="", help="RankingParams changes to evaluate, e.g. 'k1=0.4,b=0.5' (see bench.tune)")
+    ap.add_argument("--params", default="", help="RankingParams changes to evaluate, e.g. 'k1=0.4,b=0.5' (see bench.evaluation.tune)")
     args = ap.parse_args(argv)
     try:
         params = parse_params(args.params) if args.params else DEFAULT_PARAMS

@@ -21,7 +21,7 @@ def _header(r: dict[str, Any]) -> list[str]:
         f"Python {m['python']}, {m['os']}.",
         "",
         "Scale corpus: `corpus/` + `../shared/corpus-extra/` + Debian's `libreoffice-help-fr` (2,561 HTML pages, "
-        "fetched by `bench/scale_corpus.py` with `apt-get download` and `dpkg -x` into `bench/cache/`).",
+        "fetched by `bench/performance/scale_corpus.py` with `apt-get download` and `dpkg -x` into `bench/cache/`).",
         "",
     ]
 
@@ -80,7 +80,7 @@ def _hostile_section(hostile: dict[str, Any] | None) -> list[str]:
         return []
     lines = [
         "", "## Hostile queries", "",
-        f"{hostile['queries']} seeded hostile queries (`bench/hostile.py`: operator soup, wildcards such as `*` and "
+        f"{hostile['queries']} seeded hostile queries (`bench/performance/hostile.py`: operator soup, wildcards such as `*` and "
         "`a*`, 10 KB strings, thousands of words, control and arbitrary Unicode characters) through "
         "`kb.search.search()` on the scale index.",
         "",
@@ -158,7 +158,7 @@ def _startup_section(r: dict[str, Any]) -> list[str]:
 def _closing(notes: str) -> list[str]:
     """The hand-written notes (bench/notes.md) if any, then the command that reproduces the run."""
     lines = ["## Notes", "", notes.strip(), ""] if notes else []
-    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.run --duration 30 --queries 240", "```", ""]
+    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.performance.run --duration 30 --queries 240", "```", ""]
 
 
 def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 PACKAGE = "libreoffice-help-fr"
-CACHE = Path(__file__).resolve().parent / "cache"
+CACHE = Path(__file__).resolve().parents[1] / "cache"
 HELP_DIR = CACHE / PACKAGE / "usr" / "share" / "libreoffice" / "help" / "fr"
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from indexer.build import build_index
 from kb.storage.store import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PIAF_PATH = ROOT.parent / "shared" / "piaf-dev" / "piaf-dev.json"
-CACHE = Path(__file__).resolve().parent / "cache"
+CACHE = ROOT / "bench" / "cache"
 _SPACE = re.compile(r"\s+")
 STALE_SECONDS = 24 * 3600
 

@@ -1,7 +1,7 @@
 """Serving under slow and hostile clients: wrk on /api/search with and without sockets that send
 their request headers one byte a second, and whether a normal client is answered in < 1 s.
 
-    python -m bench.serving --index /tmp/srv-index --label NAME -- kb serve --port {port} ...
+    python -m bench.performance.serving --index /tmp/srv-index --label NAME -- kb serve --port {port} ...
 
 The command is any server listening on 127.0.0.1:{port}; the rows are appended to --out (JSON lines)."""
 
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.http import _LUA, _free_port, _parse_wrk, _stop, _wait
-from bench.queries import build_queries
+from bench.performance.http import _LUA, _free_port, _parse_wrk, _stop, _wait
+from bench.performance.queries import build_queries
 from kb.storage.store import KnowledgeBase
 
 SLOW_HEAD = b"GET /api/search?q=surveillance HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: "

@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import piaf as piaf_set
-from bench.baselines import OursFast, search_ids
-from bench.evaluate import CORPUS, TARGETS, parse_params
-from bench.judged import JudgedQuery, resolve
-from bench.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
+from bench.evaluation import piaf as piaf_set
+from bench.evaluation.baselines import OursFast, search_ids
+from bench.evaluation.evaluate import CORPUS, TARGETS, parse_params
+from bench.evaluation.judged import JudgedQuery, resolve
+from bench.evaluation.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.storage.store import KnowledgeBase
@@ -116,7 +116,7 @@ def coordinate_search(pool: Any, start: RankingParams, passes: int, fields: list
 
 def main(argv: list[str] | None = None) -> int:
     """Build (or reuse) both indexes, search the grid, print the best parameters and figures."""
-    ap = argparse.ArgumentParser(prog="python -m bench.tune", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m bench.evaluation.tune", description=__doc__)
     ap.add_argument("--passes", type=int, default=3, help="coordinate-search passes at most (default 3)")
     ap.add_argument("--workers", type=int, default=max(1, min(4, multiprocessing.cpu_count())))
     ap.add_argument("--fields", default=",".join(GRID), help="comma-separated RankingParams fields to tune")

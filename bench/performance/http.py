@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.queries import BenchQuery
+from bench.performance.queries import BenchQuery
 
 
 def _free_port() -> int:
