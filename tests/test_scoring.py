@@ -13,6 +13,7 @@ from kb.search.compile import compile_query
 from kb.search.match import matching_docnums
 from kb.search.parse import parse_query
 from kb.search.score import score_matches, top_ranked
+from kb.search.thesaurus import thesaurus_for
 from kb.storage.store import KnowledgeBase
 
 
@@ -50,18 +51,18 @@ def test_scores_equal_whooshs_for_every_query_shape(kb: KnowledgeBase, query: Qu
 
 @pytest.mark.parametrize("text", ['"services publics" danemark', "discord serveur", "comment les gouvernements utilisent -espions ?"])
 def test_compiled_queries_without_thesaurus_alternatives_score_as_whoosh(kb: KnowledgeBase, text: str) -> None:
-    query = compile_query(parse_query(text), kb).query
-    assert "DisjunctionMax" not in repr(query)  # see the next test for those
     with kb.reading() as searcher:
+        query = compile_query(parse_query(text), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
+        assert "DisjunctionMax" not in repr(query)  # see the next test for those
         _assert_same(score_matches(searcher, query), _whoosh_scores(searcher, query))
 
 
 def test_a_thesaurus_alternative_scores_the_best_of_its_options(kb: KnowledgeBase) -> None:
     # Whoosh's DisjunctionMaxMatcher takes max(a.score(), b.score()) while one of them may sit
     # on another passage, so a passage could score more than any of its alternatives.
-    query = compile_query(parse_query("technologies interdire"), kb).query
-    assert "DisjunctionMax" in repr(query)
     with kb.reading() as searcher:
+        query = compile_query(parse_query("technologies interdire"), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
+        assert "DisjunctionMax" in repr(query)
         dismax = next(q for q in query.subqueries if isinstance(q, DisjunctionMax))
         options = [score_matches(searcher, sub) for sub in dismax.subqueries]
         got = score_matches(searcher, dismax)

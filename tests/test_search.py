@@ -231,7 +231,10 @@ def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBas
     from kb.search.parse import parse_query
     from kb.search.ranking import DEFAULT_PARAMS
 
-    query = compile_query(parse_query("surveiller"), kb).query
+    from kb.search.thesaurus import thesaurus_for
+
+    with kb.reading() as searcher:
+        query = compile_query(parse_query("surveiller"), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
     assert isinstance(query, DisjunctionMax)
     two_words = [q for q in query.subqueries if isinstance(q, And) and len(q.subqueries) == 2]
     assert two_words and all(q.boost == pytest.approx(DEFAULT_PARAMS.thesaurus / 2) for q in two_words)

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from whoosh.reading import IndexReader
 from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, NullQuery, Or, Phrase, Query, Term
 
 from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.analysis.stopwords import QUESTION_WORDS
 from kb.search.parse import ParsedQuery, Unit
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
-from kb.storage.store import KnowledgeBase
-from kb.search.thesaurus import Expansion, thesaurus_for
+from kb.search.thesaurus import Expansion, Thesaurus
 
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
@@ -55,7 +55,7 @@ def _has_content(unit: Unit) -> bool:
     return bool(analyze(_stem, unit.text))
 
 
-def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
+def _unit_query(unit: Unit, p: RankingParams, reader: IndexReader, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
     if unit.phrase:
         lemmas, stems = analyze(_lemma, unit.text), analyze(_stem, unit.text)
         if len(lemmas) > 1 and len(stems) > 1:
@@ -66,11 +66,10 @@ def _unit_query(unit: Unit, p: RankingParams, kb: KnowledgeBase, boost: float = 
         prefix = analyze(_stem, unit.text)
         if prefix:
             terms = []
-            with kb.reading() as searcher:
-                for term in searcher.reader().expand_prefix("text_stem", prefix[0]):
-                    terms.append(term.decode() if isinstance(term, bytes) else term)
-                    if len(terms) >= p.max_prefix_terms:
-                        break
+            for term in reader.expand_prefix("text_stem", prefix[0]):
+                terms.append(term.decode() if isinstance(term, bytes) else term)
+                if len(terms) >= p.max_prefix_terms:
+                    break
             q = Or([Term("text_stem", t, boost=p.text * boost) for t in terms]) if terms else NullQuery
             return q, set(), set(terms)
     return _word_query(unit.text, p, boost)
@@ -99,30 +98,47 @@ def _corrected(unit: Unit, fixes: dict[str, str]) -> str | None:
     return fixes.get(words[0]) if len(words) == 1 else None
 
 
-def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEFAULT_PARAMS,
+def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus, p: RankingParams = DEFAULT_PARAMS,
                   fixes: dict[str, str] | None = None) -> CompiledQuery:
     """Concepts (OR groups) with optional bonuses, thesaurus expansions and spelling corrections
-    (`fixes`: unknown word → closest known word, searched beside it with weight p.correction)."""
+    (`fixes`: unknown word → closest known word, searched beside it with weight p.correction);
+    `reader` expands prefixes."""
     compiled = CompiledQuery(NullQuery)
-    spelling: list[Expansion] = []
-    groups = parsed.groups
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
+    per_group, function_words, spelling = _group_queries(parsed, reader, p, fixes or {}, compiled)
+    groups = parsed.groups
+    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
+    compiled.expansions = thesaurus.expand(keys, [g[0].text for g in groups])
+    concepts = _concepts(len(groups), per_group, compiled.expansions, p, compiled)
+    compiled.expansions += spelling
+    if not concepts:
+        return compiled
+    main = _with_bonuses(Or(concepts) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
+    compiled.query = _without_excluded(main, parsed.excluded, reader, p)
+    return compiled
+
+
+def _group_queries(parsed: ParsedQuery, reader: IndexReader, p: RankingParams, fixes: dict[str, str],
+                   compiled: CompiledQuery) -> tuple[list[Query | None], list[Query], list[Expansion]]:
+    """One query per group of alternatives (None for a group of function words only), those
+    groups' queries as bonuses, and the spelling corrections searched beside unknown words."""
     # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
     # every passage; question words ("comment", "peut") say what form the query takes, not what
     # it is about. Beside content words they only add to the score of passages already
     # matched (a bonus, not a match of their own), which spares a scan of most of the index.
-    content = [any(_has_content(u) for u in group) for group in groups]
+    content = [any(_has_content(u) for u in group) for group in parsed.groups]
     per_group: list[Query | None] = []
     function_words: list[Query] = []
-    for index, (group, has_content) in enumerate(zip(groups, content)):
+    spelling: list[Expansion] = []
+    for index, (group, has_content) in enumerate(zip(parsed.groups, content)):
         if any(content) and not has_content:
             per_group.append(None)
-            function_words += [_unit_query(u, p, kb)[0] for u in group]
+            function_words += [_unit_query(u, p, reader)[0] for u in group]
             continue
         options = []
         for unit in group:
-            q, lemmas, stems = _unit_query(unit, p, kb)
-            fixed = _corrected(unit, fixes or {}) if p.correction else None
+            q, lemmas, stems = _unit_query(unit, p, reader)
+            fixed = _corrected(unit, fixes) if p.correction else None
             if fixed:
                 # The typed word is unknown to the index, so it matches nothing: its correction
                 # is searched beside it, even when other words of the query match.
@@ -135,21 +151,23 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
             if q is not NullQuery:
                 options.append(q)
         per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
-    keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
-    compiled.expansions = thesaurus_for(kb.snapshot().path).expand(keys, [g[0].text for g in groups])
-    spans = {e.start: e for e in compiled.expansions}
-    compiled.expansions += spelling
+    return per_group, function_words, spelling
+
+
+def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Expansion], p: RankingParams,
+              compiled: CompiledQuery) -> list[Query]:
+    """The groups' queries, where a thesaurus span is one concept: its literal words or an
+    expansion, whichever scores best (so the concept is not credited twice)."""
+    spans = {e.start: e for e in expansions}
     concepts: list[Query] = []
     i = 0
-    while i < len(groups):
+    while i < n_groups:
         exp = spans.get(i)
         if exp is None:
             if per_group[i] is not None:
-                concepts.append(per_group[i])
+                concepts.append(per_group[i])  # type: ignore[arg-type]
             i += 1
             continue
-        # A thesaurus span is one concept: its literal words or an expansion, whichever
-        # scores best (so the concept is not credited twice).
         literal = [q for q in per_group[exp.start : exp.end] if q is not None]
         alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
@@ -161,9 +179,12 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
         if alternatives:
             concepts.append(DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
         i = exp.end
-    if not concepts:
-        return compiled
-    main: Query = Or(concepts) if len(concepts) > 1 else concepts[0]
+    return concepts
+
+
+def _with_bonuses(main: Query, concepts: list[Query], function_words: list[Query], groups: list[list[Unit]],
+                  p: RankingParams) -> Query:
+    """`main` with what only adds to a match's score: function words, coverage, proximity."""
     bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
     if len(concepts) > 1 and p.coverage:
         # Coverage: each distinct concept a passage contains adds the same bonus, so passages
@@ -174,12 +195,12 @@ def compile_query(parsed: ParsedQuery, kb: KnowledgeBase, p: RankingParams = DEF
     if p.phrase:
         # Proximity: consecutive query words found close together in the text.
         bonuses += [Phrase("text_stem", pair, slop=p.phrase_slop, boost=p.phrase) for pair in zip(firsts, firsts[1:]) if pair[0] != pair[1]]
-    if bonuses:
-        main = AndMaybe(main, Or(bonuses))
-    if parsed.excluded:
-        excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, kb)[0] for u in parsed.excluded]
-        excluded = [q for q in excluded if q is not NullQuery]
-        if excluded:
-            main = AndNot(main, Or(excluded))
-    compiled.query = main
-    return compiled
+    return AndMaybe(main, Or(bonuses)) if bonuses else main
+
+
+def _without_excluded(main: Query, excluded_units: list[Unit], reader: IndexReader, p: RankingParams) -> Query:
+    """`main` minus the passages of the -excluded words (by lemma or stem of the text only)."""
+    excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, reader)[0]
+                for u in excluded_units]
+    excluded = [q for q in excluded if q is not NullQuery]
+    return AndNot(main, Or(excluded)) if excluded else main

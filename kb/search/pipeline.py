@@ -18,6 +18,7 @@ from kb.results import passage_json
 from kb.search.score import score_matches, top_ranked
 from kb.search.snippets import make_snippet
 from kb.storage.store import KnowledgeBase
+from kb.search.thesaurus import thesaurus_for
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.categories.taxonomy import load_taxonomy
 
@@ -75,15 +76,8 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
         if request.query.strip():
             response["notes"].append("La requête ne contient aucun mot cherchable.")
         return response
-    if params is DEFAULT_PARAMS:
-        with kb.reading() as searcher:
-            _answer(kb, searcher, parsed, request, params, response)
-        return response
-    searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # tuning: its own BM25F
-    try:
+    with kb.reading(params.weighting()) as searcher:
         _answer(kb, searcher, parsed, request, params, response)
-    finally:
-        searcher.close()
     return response
 
 
@@ -95,12 +89,13 @@ def _answer(kb: KnowledgeBase, searcher: Any, parsed: ParsedQuery, request: Sear
     suggestion = suggest(parsed, fixes)
     response["suggestion"] = suggestion
     # `correct=False` ("search exactly what I typed") searches no correction at all.
-    compiled = compile_query(parsed, kb, params, fixes if request.correct else None) if not parsed.empty else CompiledQuery(Every())
+    reader, thesaurus = searcher.reader(), thesaurus_for(kb.snapshot().path)
+    compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None) if not parsed.empty else CompiledQuery(Every())
     hits, total, facets = _run(searcher, compiled.query, request, browse=parsed.empty)
-    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, kb, params).query):
+    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
         response["corrected_query"] = suggestion  # every match is owed to the corrections: say so
     if total == 0 and suggestion and request.correct:
-        corrected = compile_query(parse_query(suggestion), kb, params)
+        corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
         hits, total, facets = _run(searcher, corrected.query, request, browse=False)
         if total:
             compiled = corrected
@@ -147,8 +142,8 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
         return []
-    query = compile_query(parsed, kb).query if not parsed.empty else Every()
     every = replace(request, limit=max_results, offset=0)  # the page of _run() is then all of them
-    with kb.reading() as searcher:
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
+        query = compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).query if not parsed.empty else Every()
         hits, _, _ = _run(searcher, query, every, browse=parsed.empty)
         return [Passage.from_dict(fields["payload"]) for fields, _ in hits]

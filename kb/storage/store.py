@@ -13,16 +13,24 @@ from typing import Any
 
 from whoosh.index import Index
 from whoosh.query import Term
+from whoosh.reading import IndexReader
+from whoosh.scoring import BM25F, WeightingModel
 from whoosh.searching import Searcher
 
 from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
 from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
 from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
-from kb.search.ranking import DEFAULT_PARAMS
 from kb.storage.schema import build_schema
 
 log = logging.getLogger(__name__)
+
+
+def _weighting_key(weighting: WeightingModel | None) -> tuple[Any, ...]:
+    """Equal for weightings that score alike (BM25F objects of the same constants)."""
+    if weighting is None:
+        return ()
+    return (type(weighting), tuple(sorted((k, repr(v)) for k, v in vars(weighting).items())))
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,10 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._refused: tuple[Path, Fingerprint, IndexDamagedError] | None = None
-        self._search_lock = threading.RLock()
-        self._depth = 0  # re-entrant holds of the lock (a nested reading() keeps the same searcher)
-        self._shared: tuple[Snapshot, Searcher] | None = None
+        self._search_lock = threading.Lock()
+        self._holder: int | None = None  # the thread inside reading(), to refuse a nested one
+        self._reader: tuple[Snapshot, IndexReader] | None = None
+        self._searchers: dict[tuple[Any, ...], Searcher] = {}
         self._stats: tuple[Snapshot, dict[str, Any]] | None = None
 
     def snapshot(self) -> Snapshot:
@@ -126,31 +135,48 @@ class KnowledgeBase:
         return Snapshot(build, opened.index, manifest, documents, opened.verification, fingerprint(build), current, current_fp, damage)
 
     @contextmanager
-    def reading(self) -> Iterator[Searcher]:
-        """The current build's one searcher, held by one thread at a time; refreshed on a switch.
+    def reading(self, weighting: WeightingModel | None = None) -> Iterator[Searcher]:
+        """A searcher of the build to serve, scoring with `weighting` (Whoosh's BM25F if None),
+        held by one thread at a time; refreshed when a new build is switched in.
 
-        One per process rather than one per thread: each Whoosh searcher maps the whole segment
-        file and keeps its own caches (eight server threads held eight copies, 1.2 GB resident),
-        and Whoosh scores in Python, so threads never ran searches in parallel anyway."""
+        One reader per process rather than one per thread: each keeps its own caches (eight
+        server threads held eight copies, 1.2 GB resident), and Whoosh scores in Python, so
+        threads never ran searches in parallel anyway. Searchers of other weightings (the
+        tuner's) share that reader and its caches. A reading does not nest: pass the searcher."""
         snap = self.snapshot()
+        if self._holder == threading.get_ident():
+            raise RuntimeError("KnowledgeBase.reading() does not nest: pass the searcher down instead")
         with self._search_lock:
-            self._depth += 1
+            self._holder = threading.get_ident()
             try:
-                shared = self._shared
-                if self._depth == 1 and (shared is None or shared[0] is not snap):
-                    if shared is not None:
-                        shared[1].close()  # nobody else holds it: we hold the lock
-                    shared = (snap, snap.index.searcher(weighting=DEFAULT_PARAMS.weighting()))  # measured k1, b
-                    self._shared = shared
-                assert shared is not None
-                yield shared[1]
+                yield self._searcher(snap, weighting)
             except KBError:
                 raise
             except Exception as exc:
                 self._raise_if_changed(snap, exc)
                 raise
             finally:
-                self._depth -= 1
+                self._holder = None
+
+    def _searcher(self, snap: Snapshot, weighting: WeightingModel | None) -> Searcher:
+        """The searcher of `weighting` over the snapshot's one reader (the lock is held)."""
+        if self._reader is None or self._reader[0] is not snap:
+            self._close_reader()
+            self._reader = (snap, snap.index.reader())
+        key = _weighting_key(weighting)
+        searcher = self._searchers.get(key)
+        if searcher is None:
+            searcher = Searcher(self._reader[1], weighting=weighting or BM25F(), closereader=False)
+            self._searchers[key] = searcher
+        return searcher
+
+    def _close_reader(self) -> None:
+        for searcher in self._searchers.values():
+            searcher.close()
+        self._searchers = {}
+        if self._reader is not None:
+            self._reader[1].close()
+            self._reader = None
 
     def _raise_if_changed(self, snap: Snapshot, exc: Exception) -> None:
         """A read that failed because the build's files changed under it is reported as damage
@@ -161,11 +187,9 @@ class KnowledgeBase:
         raise IndexDamagedError(snap.path.name, f"its files changed while being read ({type(exc).__name__})") from exc
 
     def release(self) -> None:
-        """Close the shared searcher (a forked worker opens its own on first use)."""
+        """Close the shared reader (a forked worker opens its own on first use)."""
         with self._search_lock:
-            if self._shared is not None and self._depth == 0:
-                self._shared[1].close()
-                self._shared = None
+            self._close_reader()
 
     # Documents -----------------------------------------------------------------------------
 
