@@ -184,3 +184,45 @@ def test_front_matter_bomb_is_ignored(tmp_path: Path) -> None:
     doc = load_document(path)
     assert doc.meta.title == "bomb"  # a non-scalar title is ignored, never expanded
     assert doc.blocks[0].text == "Texte du document, qui doit rester indexé."
+
+
+def test_markdown_lists_tables_and_html_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "structure.md"
+    path.write_text(
+        """# Titre *mis* en [forme](https://ex.org/t)
+
+3. Trois
+4. Quatre
+
+   suite de quatre
+
+   - sous-point
+
+     second paragraphe du sous-point
+     1. profond
+- Puce
+
+| Colonne [A](https://ex.org/a) | B |
+|---|---|
+| valeur [lien](/fr/v) | |
+
+<ul><li>Premier <a href="/fr/p">point</a></li><li>Second</li></ul>
+
+- élément
+  <div>îlot HTML dans une liste</div>
+""",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert [(s.level, s.title) for s in doc.sections] == [(1, "Titre mis en forme")]
+    assert [(b.kind, b.text) for b in doc.blocks] == [
+        ("item", "3. Trois"),
+        ("item", "4. Quatre suite de quatre\n– sous-point second paragraphe du sous-point\n  – 1. profond"),
+        ("item", "Puce"),
+        ("table", "Colonne A : B\nvaleur lien"),
+        ("item", "Premier point"),
+        ("item", "Second"),
+        ("item", "élément"),
+    ]
+    assert [(l.text, l.url) for l in doc.blocks[3].links] == [("A", "https://ex.org/a"), ("lien", "/fr/v")]
+    assert [(l.text, l.url) for l in doc.blocks[4].links] == [("point", "/fr/p")]
