@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from whoosh.analysis import Analyzer, StemFilter
+from whoosh.analysis import Analyzer, LowercaseFilter, StemFilter
 
 from kb.analysis.filters import (
     AccentFoldFilter,
@@ -11,7 +11,6 @@ from kb.analysis.filters import (
     CompoundFilter,
     ElisionFilter,
     FrenchStopFilter,
-    LowercaseFilter,
 )
 from kb.analysis.memo import MemoAnalyzer, clear_memo
 from kb.analysis.nlp import LEMMAS, get_nlp

@@ -80,15 +80,6 @@ class CompoundFilter(Filter):
             t.text = original
 
 
-class LowercaseFilter(Filter):
-    """Lowercases token text (the surface form is left as it was)."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for t in tokens:
-            t.text = t.text.lower()
-            yield t
-
-
 class FrenchStopFilter(Filter):
     """Removes French function words, judged on the lemma or the surface; acronyms stay."""
 

@@ -16,11 +16,6 @@ from kb.analysis.normalize import normalize_text
 WORD_PATTERN = r"\w+(?:['\-·‧•]\w+)*"
 
 
-def word_tokenizer() -> RegexTokenizer:
-    """Regex tokenizer over normalised text, for the stem and spelling fields."""
-    return RegexTokenizer(WORD_PATTERN)
-
-
 class NormalizingRegexTokenizer(RegexTokenizer):
     """RegexTokenizer that first unifies apostrophes and spaces (offsets unchanged)."""
 
