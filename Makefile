@@ -35,10 +35,10 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 eval: $(TEST_STAMP)
-	$(BIN)/python -m bench.evaluation.evaluate
+	$(BIN)/python -m bench.evaluation.evaluate --judged tests/data/judged_queries.yaml --piaf ../shared/piaf-dev/piaf-dev.json
 
 bench: $(TEST_STAMP)
-	$(BIN)/python -m bench.performance.run
+	$(BIN)/python -m bench.performance.run --extra-corpus ../shared/corpus-extra
 
 clean:
 	rm -rf $(VENV) var build *.egg-info test-artifacts

@@ -13,28 +13,31 @@ from bench.evaluation.judged import JudgedDataError, load_raw, resolve
 from bench.evaluation.metrics import ceiling_ndcg, hit_scores, judged_scores, ndcg, recall, reciprocal_rank
 from kb.storage.store import KnowledgeBase
 
-JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw()})
+from .conftest import PIAF
+
+JUDGED = Path(__file__).parent / "data" / "judged_queries.yaml"
+JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw(JUDGED)})
 
 
 @pytest.fixture(scope="session")
 def piaf_data() -> piaf.PiafSet:
-    return piaf.load()
+    return piaf.load(PIAF)
 
 
 @pytest.fixture(scope="session")
 def piaf_index(piaf_data: piaf.PiafSet) -> Path:
     """The PIAF-dev articles indexed once (cached in bench/cache while code and data are unchanged)."""
-    return piaf.build(piaf_data)
+    return piaf.build(piaf_data, PIAF)
 
 
 @pytest.fixture(scope="session")
 def judged_results(corpus_index: Path) -> dict[str, Any]:
-    return evaluate.run(corpus_root=corpus_index, piaf=False)
+    return evaluate.run(corpus_root=corpus_index, judged_path=JUDGED)
 
 
 @pytest.fixture(scope="session")
 def piaf_results(piaf_index: Path) -> dict[str, Any]:
-    return evaluate.run(piaf_root=piaf_index, judged=False)
+    return evaluate.run(piaf_root=piaf_index, piaf_path=PIAF)
 
 
 # Metrics ------------------------------------------------------------------------------------
@@ -69,8 +72,8 @@ def test_hit_scores() -> None:
 
 
 def test_every_judged_quote_maps_to_one_passage(kb: KnowledgeBase) -> None:
-    queries = resolve(kb)
-    assert len(queries) == len(load_raw())
+    queries = resolve(kb, JUDGED)
+    assert len(queries) == len(load_raw(JUDGED))
     assert all(q.grades for q in queries)
 
 
@@ -100,7 +103,7 @@ def test_piaf_paragraphs_stay_intact(piaf_index: Path, piaf_data: piaf.PiafSet) 
 
 def test_fast_ranker_is_the_ranking_of_search(kb: KnowledgeBase, piaf_index: Path, piaf_data: piaf.PiafSet) -> None:
     ours = OursFast(kb)
-    for entry in load_raw():
+    for entry in load_raw(JUDGED):
         assert ours.rank(entry["query"]) == search_ids(kb, entry["query"]), entry["query"]
     pkb = KnowledgeBase(piaf_index)
     ours = OursFast(pkb)
@@ -153,7 +156,16 @@ def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
 def test_check_flag_sets_the_exit_status(judged_results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(evaluate, "run", lambda **_: judged_results)
     expected = 0 if all(c["ok"] for c in judged_results["checks"]) else 1
-    assert evaluate.main(["--skip-piaf", "--no-write", "--check"]) == expected
+    assert evaluate.main(["--skip-piaf", "--judged", str(JUDGED), "--no-write", "--check"]) == expected
     out = capsys.readouterr().out
     assert "whoosh-default" in out and "fts5" in out and "Failing judged queries" in out
-    assert evaluate.main(["--skip-piaf", "--no-write"]) == 0
+    assert evaluate.main(["--skip-piaf", "--judged", str(JUDGED), "--no-write"]) == 0
+
+
+def test_data_files_are_named_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No default data path: a missing option or file stops the run before any index is built, named."""
+    for argv, named in ([["--skip-piaf"], "--judged PATH is required"], [["--skip-judged"], "--piaf PATH is required"],
+                        [["--skip-piaf", "--judged", str(tmp_path / "none.yaml")], f"--judged: {tmp_path / 'none.yaml'} does not exist"]):
+        with pytest.raises(SystemExit) as exc:
+            evaluate.main([*argv, "--no-write"])
+        assert exc.value.code == 2 and named in capsys.readouterr().err

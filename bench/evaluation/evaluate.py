@@ -124,11 +124,11 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judged: bool = True, piaf: bool = True,
-        params: RankingParams = DEFAULT_PARAMS) -> dict[str, Any]:
-    """The whole evaluation; index roots are built (PIAF: cached in bench/cache) when not given."""
+def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judged_path: Path | None = None,
+        piaf_path: Path | None = None, params: RankingParams = DEFAULT_PARAMS) -> dict[str, Any]:
+    """Evaluate each set whose file is given; index roots are built (PIAF: cached in bench/cache) when not given."""
     results: dict[str, Any] = {"source": source_state(), "params": dataclasses.asdict(params), "seconds": {}}
-    if judged:
+    if judged_path is not None:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
             root = corpus_root or Path(tmp) / "index"
@@ -138,14 +138,14 @@ def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judge
             systems = _systems(kb, params)
             texts = {p.id: p.text for p in kb.all_passages()}
             fast = OursFast(kb, params)
-            results["judged"] = judged_report(resolve(kb), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
+            results["judged"] = judged_report(resolve(kb, judged_path), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
             for s in [*systems.values(), fast]:
                 s.close()
         results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
-    if piaf:
+    if piaf_path is not None:
         started = time.perf_counter()
-        data = piaf_set.load()
-        kb = KnowledgeBase(piaf_root or piaf_set.build(data))
+        data = piaf_set.load(piaf_path)
+        kb = KnowledgeBase(piaf_root or piaf_set.build(data, piaf_path))
         results["seconds"]["piaf_index"] = round(time.perf_counter() - started, 1)
         systems = _systems(kb, params)
         results["piaf"] = piaf_report(kb, data, {n: s.rank for n, s in systems.items()})
@@ -222,6 +222,15 @@ def parse_params(text: str) -> RankingParams:
     return dataclasses.replace(DEFAULT_PARAMS, **changes)
 
 
+def data_file(ap: argparse.ArgumentParser, path: Path | None, option: str, what: str, skip_option: str | None = None) -> Path:
+    """The data file an option names, checked before any index is built so a missing one fails at once, named."""
+    if path is None:
+        ap.error(f"{option} PATH is required ({what})" + (f", or {skip_option}" if skip_option else ""))
+    if not path.is_file():
+        ap.error(f"{option}: {path} does not exist or is not a file")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the tables (or JSON), write bench/results/eval.json, exit 1 with --check on a miss."""
     ap = argparse.ArgumentParser(prog="python -m bench.evaluation.evaluate", description=__doc__)
@@ -229,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit with status 1 when a target is missed")
     ap.add_argument("--skip-piaf", action="store_true", help="judged queries only (seconds instead of a minute)")
     ap.add_argument("--skip-judged", action="store_true", help="PIAF-dev only")
+    ap.add_argument("--judged", type=Path, metavar="PATH", help="judged queries YAML, e.g. tests/data/judged_queries.yaml (required unless --skip-judged)")
+    ap.add_argument("--piaf", type=Path, metavar="PATH", help="PIAF-dev JSON, e.g. ../shared/piaf-dev/piaf-dev.json (required unless --skip-piaf)")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the JSON results (default {RESULTS.relative_to(ROOT)})")
     ap.add_argument("--no-write", action="store_true", help="do not write the JSON results file")
     ap.add_argument("--params", default="", help="RankingParams changes to evaluate, e.g. 'k1=0.4,b=0.5' (see bench.evaluation.tune)")
@@ -237,9 +248,11 @@ def main(argv: list[str] | None = None) -> int:
         params = parse_params(args.params) if args.params else DEFAULT_PARAMS
     except (TypeError, ValueError) as exc:
         ap.error(f"--params: {exc}")
+    judged_path = None if args.skip_judged else data_file(ap, args.judged, "--judged", "the judged queries, YAML", "--skip-judged")
+    piaf_path = None if args.skip_piaf else data_file(ap, args.piaf, "--piaf", "the PIAF-dev questions, JSON", "--skip-piaf")
     started = time.perf_counter()
     try:
-        results = run(judged=not args.skip_judged, piaf=not args.skip_piaf, params=params)
+        results = run(judged_path=judged_path, piaf_path=piaf_path, params=params)
     except JudgedDataError as exc:  # a data error, not a quality figure: say so and stop
         print(f"error: {exc}", file=sys.stderr)
         return 2

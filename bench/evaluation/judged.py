@@ -1,4 +1,4 @@
-"""Judged queries (tests/data/judged_queries.yaml) resolved to passage ids of a real index."""
+"""Judged queries (a YAML file such as tests/data/judged_queries.yaml) resolved to passage ids of a real index."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import yaml
 
 from kb.storage.store import KnowledgeBase
 
-ROOT = Path(__file__).resolve().parents[2]
-JUDGED_PATH = ROOT / "tests" / "data" / "judged_queries.yaml"
 _SPACE = re.compile(r"\s+")
 
 
@@ -35,7 +33,7 @@ def normalize_ws(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def load_raw(path: Path = JUDGED_PATH) -> list[dict]:
+def load_raw(path: Path) -> list[dict]:
     """The YAML entries as written; a malformed entry is a data error naming it."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for n, entry in enumerate(data, 1):
@@ -52,7 +50,7 @@ def _doc_ids_by_stem(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
-def resolve(kb: KnowledgeBase, path: Path = JUDGED_PATH) -> list[JudgedQuery]:
+def resolve(kb: KnowledgeBase, path: Path) -> list[JudgedQuery]:
     """Map every quote to the one passage containing it; fail loudly on any data error."""
     stems = _doc_ids_by_stem(kb)
     by_doc: dict[str, list[tuple[str, str]]] = {}

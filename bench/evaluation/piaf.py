@@ -1,5 +1,5 @@
-"""PIAF-dev (../shared/piaf-dev): one HTML document per article, one <p> per context, and
-question → passage hits (gold paragraph AND answer text in the passage)."""
+"""PIAF-dev (SQuAD-layout JSON such as ../shared/piaf-dev/piaf-dev.json): one HTML document per
+article, one <p> per context, and question → passage hits (gold paragraph AND answer text in the passage)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from indexer.build import build_index
 from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[2]
-PIAF_PATH = ROOT.parent / "shared" / "piaf-dev" / "piaf-dev.json"
 CACHE = ROOT / "bench" / "cache"
 _SPACE = re.compile(r"\s+")
 STALE_SECONDS = 24 * 3600
@@ -49,7 +48,7 @@ def squash(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFC", text))
 
 
-def load(path: Path = PIAF_PATH) -> PiafSet:
+def load(path: Path) -> PiafSet:
     """Read the SQuAD-layout JSON."""
     data = json.loads(path.read_text(encoding="utf-8"))["data"]
     titles, contexts, questions = [], [], []
@@ -77,7 +76,7 @@ def write_corpus(piaf: PiafSet, folder: Path) -> None:
         (folder / article_file(a)).write_text(page, encoding="utf-8")
 
 
-def cache_key(path: Path = PIAF_PATH) -> str:
+def cache_key(path: Path) -> str:
     """Hash of the data and of every source file that shapes an index (kb/, indexer/)."""
     h = hashlib.sha256(path.read_bytes())
     for pkg in ("kb", "indexer"):
@@ -88,8 +87,8 @@ def cache_key(path: Path = PIAF_PATH) -> str:
     return h.hexdigest()[:16]
 
 
-def build(piaf: PiafSet, cache: Path = CACHE, path: Path = PIAF_PATH) -> Path:
-    """Index root of the PIAF articles, reused while data and code are unchanged."""
+def build(piaf: PiafSet, path: Path, cache: Path = CACHE) -> Path:
+    """Index root of the PIAF articles loaded from `path`, reused while data and code are unchanged."""
     final = cache / f"piaf-{cache_key(path)}"
     if (final / "index" / "current").exists():
         return final / "index"

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.evaluation import piaf as piaf_set
 from bench.evaluation.baselines import OursFast, search_ids
-from bench.evaluation.evaluate import CORPUS, TARGETS, parse_params
+from bench.evaluation.evaluate import CORPUS, TARGETS, data_file, parse_params
 from bench.evaluation.judged import JudgedQuery, resolve
 from bench.evaluation.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fields", default=",".join(GRID), help="comma-separated RankingParams fields to tune")
     ap.add_argument("--start", default="", help="start point instead of the defaults, e.g. 'k1=0.6,b=0.5'")
     ap.add_argument("--skip-piaf", action="store_true", help="judged queries only (fast, but tunes to one set)")
+    ap.add_argument("--judged", type=Path, metavar="PATH", help="judged queries YAML, e.g. tests/data/judged_queries.yaml (required)")
+    ap.add_argument("--piaf", type=Path, metavar="PATH", help="PIAF-dev JSON, e.g. ../shared/piaf-dev/piaf-dev.json (required unless --skip-piaf)")
     ap.add_argument("--output", type=Path, help="write the best parameters and every trial as JSON here")
     args = ap.parse_args(argv)
     fields = [f for f in args.fields.split(",") if f]
@@ -132,20 +134,22 @@ def main(argv: list[str] | None = None) -> int:
         start = parse_params(args.start)
     except (TypeError, ValueError) as exc:
         ap.error(f"--start: {exc}")
+    judged_path = data_file(ap, args.judged, "--judged", "the judged queries, YAML")
+    piaf_path = None if args.skip_piaf else data_file(ap, args.piaf, "--piaf", "the PIAF-dev questions, JSON", "--skip-piaf")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kb-tune-") as tmp:
         corpus_root = Path(tmp) / "index"
         build_index([CORPUS], corpus_root)
         kb = KnowledgeBase(corpus_root)
-        queries = resolve(kb)
+        queries = resolve(kb, judged_path)
         fast = OursFast(kb)
         drift = [q.query for q in queries if fast.rank(q.query) != search_ids(kb, q.query)]
         if drift:  # the fast ranker must rank as search() does, or tuning optimises something else
             raise SystemExit(f"OursFast no longer ranks as kb.search.search() on {len(drift)} judged queries, e.g. {drift[0]!r}")
         data = origins = texts = piaf_root = None
-        if not args.skip_piaf:
-            data = piaf_set.load()
-            piaf_root = piaf_set.build(data)
+        if piaf_path is not None:
+            data = piaf_set.load(piaf_path)
+            piaf_root = piaf_set.build(data, piaf_path)
             origins, texts, _ = piaf_set.passage_origins(KnowledgeBase(piaf_root), data)
         init = (str(corpus_root), str(piaf_root) if piaf_root else None, queries, data, origins, texts)
         with multiprocessing.get_context("fork").Pool(args.workers, _init, init) as pool:

@@ -158,7 +158,7 @@ def _startup_section(r: dict[str, Any]) -> list[str]:
 def _closing(notes: str) -> list[str]:
     """The hand-written notes (bench/notes.md) if any, then the command that reproduces the run."""
     lines = ["## Notes", "", notes.strip(), ""] if notes else []
-    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.performance.run --duration 30 --queries 240", "```", ""]
+    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.performance.run --extra-corpus ../shared/corpus-extra --duration 30 --queries 240", "```", ""]
 
 
 def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:

@@ -54,11 +54,11 @@ def _build(corpus: list[Path], index: Path, jobs: int) -> dict[str, Any]:
     return result
 
 
-def bench_build(scale: Path, index: Path, jobs: int) -> dict[str, Any]:
+def bench_build(scale: Path, extra: Path, index: Path, jobs: int) -> dict[str, Any]:
     """Full build of the scale corpus, then the incremental rebuild after one file changes."""
     corpus_copy = index.parent / "scale-corpus"
     shutil.copytree(scale, corpus_copy, dirs_exist_ok=True)
-    sources = [ROOT / "corpus", ROOT.parent / "shared" / "corpus-extra", corpus_copy]
+    sources = [ROOT / "corpus", extra, corpus_copy]
     full = _build(sources, index, jobs)
     page = sorted(corpus_copy.rglob("*.html"))[100]
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>Paragraphe ajouté pour le banc d'essai.</p></body>"), encoding="utf-8")
@@ -105,12 +105,17 @@ def machine() -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    """Run every benchmark on the scale corpus, keep the raw figures, write the report and print it."""
+    parser = argparse.ArgumentParser(prog="python -m bench.performance.run", description=__doc__)
+    parser.add_argument("--extra-corpus", type=Path, required=True, metavar="PATH",
+                        help="folder of extra corpus files built with corpus/, e.g. ../shared/corpus-extra")
     parser.add_argument("--jobs", type=int, default=2, help="lemmatisation processes during the build")
     parser.add_argument("--queries", type=int, default=240)
     parser.add_argument("--duration", type=int, default=30, help="seconds of HTTP load")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
+    if not args.extra_corpus.is_dir():
+        parser.error(f"--extra-corpus: {args.extra_corpus} does not exist or is not a folder")
     from bench.performance.report import write_report
 
     scale = fetch()
@@ -118,7 +123,7 @@ def main() -> None:
     try:
         index = work / "index"
         print("building the scale index…", file=sys.stderr)
-        build = bench_build(scale, index, args.jobs)
+        build = bench_build(scale, args.extra_corpus.resolve(), index, args.jobs)
         print(json.dumps(build["full"]), file=sys.stderr)
         print("query latency…", file=sys.stderr)
         queries = bench_queries(index, args.queries)
