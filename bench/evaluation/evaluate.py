@@ -37,6 +37,7 @@ Matcher = Callable[[str], set[str]]
 def source_state() -> dict[str, Any]:
     """Commit measured and whether kb/ or indexer/ had uncommitted changes (read-only git)."""
     def git(*args: str) -> str | None:
+        """One git query, None when git or the repository is missing: the figures never depend on it."""
         try:
             out = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10)
         except (OSError, subprocess.SubprocessError):
@@ -88,6 +89,7 @@ def judged_report(queries: list[JudgedQuery], rankers: dict[str, Ranker], texts:
 
 
 def _mean(values: list[float]) -> float:
+    """Mean that is 0 for no values, so a query type with no rows never raises."""
     return sum(values) / len(values) if values else 0.0
 
 
@@ -157,6 +159,7 @@ def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judge
 
 
 def _fmt(value: float) -> str:
+    """Three decimals, the precision every table and target line shares."""
     return f"{value:.3f}"
 
 

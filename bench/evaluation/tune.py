@@ -87,6 +87,7 @@ def objective(m: dict[str, float]) -> tuple[float, float]:
 
 
 def _line(m: dict[str, Any]) -> str:
+    """One trial's figures and objective on one line, so the log shows why a value was kept."""
     figures = "  ".join(f"{k.replace('judged_', 'j-').replace('_type_', '-type-')} {v:.3f}" for k, v in m.items() if isinstance(v, float))
     shortfall, least = objective(m)
     return f"{figures}  shortfall {shortfall:+.3f} min-margin {least:+.3f}"

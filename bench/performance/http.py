@@ -19,17 +19,20 @@ from bench.performance.queries import BenchQuery
 
 
 def _free_port() -> int:
+    """A port the kernel has just handed out, so runs never collide with a server already listening."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def _serve(kb: str, index: Path, port: int, workers: int = 1) -> subprocess.Popen:
+    """`kb serve` as a child process, output discarded: measured from outside, as a client sees it."""
     command = [kb, "serve", "--index", str(index), "--port", str(port), "--workers", str(workers)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    """Poll until the server answers 200, failing fast if it exits: start-up ends at the first answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -44,6 +47,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 10 s, so a stuck server never outlives the benchmark."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -73,6 +77,7 @@ def _rss_mb(pid: int) -> dict[str, float]:
     pids = [int(c) for c in children] or [pid]
 
     def get(p: int, key: str) -> float:
+        """One memory line of /proc/PID/status in MB."""
         status = Path(f"/proc/{p}/status").read_text()
         return int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
 
@@ -90,7 +95,9 @@ end
 
 
 def _parse_wrk(out: str) -> dict[str, Any]:
+    """wrk's text report as numbers: wrk has no machine-readable output."""
     def ms(value: str) -> float:
+        """wrk's '1.23ms' / '4.5s' as milliseconds."""
         number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
         return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 

@@ -30,6 +30,7 @@ class BenchQuery:
 
 
 def _typo(word: str, rng: random.Random) -> str:
+    """One letter dropped or doubled inside the word, the typos the correction must survive."""
     i = rng.randrange(1, len(word) - 1)
     return word[:i] + word[i + 1 :] if rng.random() < 0.5 else word[:i] + word[i] + word[i:]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 
 def _ok(value: float, target: float, higher_is_better: bool) -> str:
+    """'met' or a bold 'missed', so a missed target stands out in the rendered page."""
     met = value >= target if higher_is_better else value <= target
     return "met" if met else "**missed**"
 

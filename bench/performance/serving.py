@@ -33,17 +33,20 @@ class SlowClients:
     """`n` sockets that each send one more header byte a second and never finish (reconnecting if cut)."""
 
     def __init__(self, port: int, n: int) -> None:
+        """Nothing connects before the context is entered: the server must be up first."""
         self.port, self.n = port, n
         self.reconnects = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _connect(self) -> tuple[socket.socket, int]:
+        """A non-blocking socket with 0 bytes sent: a send never stalls the other slow clients."""
         sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         sock.setblocking(False)
         return sock, 0
 
     def _run(self) -> None:
+        """One byte per socket per second until stopped, reconnecting those the server cut."""
         conns = [self._connect() for _ in range(self.n)]
         while not self._stop.is_set():
             for i, (sock, sent) in enumerate(conns):
@@ -63,12 +66,14 @@ class SlowClients:
             sock.close()
 
     def __enter__(self) -> SlowClients:
+        """Start trickling and wait until every socket is connected, so the measured run has them all."""
         if self.n:
             self._thread.start()
             time.sleep(3)  # every socket connected and has started its headers
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Stop and close every socket before the next row's server starts."""
         self._stop.set()
         if self.n:
             self._thread.join()
@@ -103,6 +108,7 @@ def wrk(port: int, connections: int, duration: int, script: str) -> dict[str, An
 
 
 def _script(index: Path, n: int) -> str:
+    """A wrk Lua script rotating through the `make bench` query set, so rows load the server alike."""
     paths = []
     for q in build_queries(KnowledgeBase(index), n):
         params = [("q", q.text)] + [("category", c) for c in q.categories]
@@ -212,6 +218,7 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    """Measure one server command and append its rows to --out, or print --out as the docs table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path)
     parser.add_argument("--label")
