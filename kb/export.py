@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from kb.models import Passage
-from kb.results import document_summary, passage_url
+from kb.storage.store import KnowledgeBase
+from kb.views import DocumentSummary, PassageRecord
 
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
@@ -16,46 +17,40 @@ CSV_COLUMNS = [
 ]
 
 
-def export_record(passage: Passage, doc: dict[str, Any]) -> dict[str, Any]:
-    """A passage with every field a researcher needs to cite and analyse it."""
-    return {
-        "id": passage.id,
-        "document": document_summary(doc, passage.doc_id),
-        "section": list(passage.section),
-        "position": passage.position,
-        "text": passage.text,
-        "categories": passage.categories,
-        "explanation": passage.explanation,
-        "links": [{"text": l.text, "url": l.url} for l in passage.links],
-        "url": passage_url(passage.doc_id, passage.anchor),
-    }
-
-
-def write_ndjson(kb: Any, passages: Iterable[Passage], out: TextIO) -> None:
-    """One JSON object per line."""
+def export_records(kb: KnowledgeBase, passages: Iterable[Passage]) -> Iterable[PassageRecord]:
+    """Each passage with every field a researcher needs to cite and analyse it."""
     docs = kb.snapshot().documents
     for p in passages:
-        out.write(json.dumps(export_record(p, docs.get(p.doc_id, {})), ensure_ascii=False) + "\n")
+        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, docs.get(p.doc_id, {})))
 
 
-def write_csv(kb: Any, passages: Iterable[Passage], out: TextIO) -> None:
+def write_ndjson(kb: KnowledgeBase, passages: Iterable[Passage], out: TextIO) -> None:
+    """One JSON object per line."""
+    for record in export_records(kb, passages):
+        out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+
+
+def write_csv(kb: KnowledgeBase, passages: Iterable[Passage], out: TextIO) -> None:
     """Flat CSV: lists joined with ' | ', links as 'text <url>'."""
-    docs = kb.snapshot().documents
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for p in passages:
-        rec = export_record(p, docs.get(p.doc_id, {}))
-        writer.writerow({
-            "id": rec["id"],
-            "document_id": p.doc_id,
-            "document_title": rec["document"]["title"],
-            "publisher": rec["document"]["publisher"] or "",
-            "date": rec["document"]["date"] or "",
-            "document_url": rec["document"]["url"] or "",
-            "section": " > ".join(rec["section"]),
-            "categories": " | ".join(rec["categories"]),
-            "text": rec["text"],
-            "links": " | ".join(f"{l['text']} <{l['url']}>" for l in rec["links"]),
-            "url": rec["url"],
-            "position": rec["position"],
-        })
+    for rec in export_records(kb, passages):
+        writer.writerow(_csv_row(rec))
+
+
+def _csv_row(rec: PassageRecord) -> dict[str, Any]:
+    doc = rec.document
+    return {
+        "id": rec.id,
+        "document_id": doc.id,
+        "document_title": doc.title,
+        "publisher": doc.publisher or "",
+        "date": doc.date or "",
+        "document_url": doc.url or "",
+        "section": " > ".join(rec.section),
+        "categories": " | ".join(rec.categories),
+        "text": rec.text,
+        "links": " | ".join(f"{link.text} <{link.url}>" for link in rec.links),
+        "url": rec.url,
+        "position": rec.position,
+    }

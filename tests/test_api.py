@@ -39,7 +39,7 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
 def test_search_is_the_service_object(client: FlaskClient, kb: KnowledgeBase) -> None:
     response = client.get("/api/search?q=reconnaissance+faciale&limit=5")
     assert response.status_code == 200
-    expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5))))
+    expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5)).to_json()))
     assert response.get_json() == expected
     assert list(response.get_json()) == ["query", "total", "limit", "offset", "results", "facets",
                                          "suggestion", "expansions", "corrected_query", "notes"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.cli import main
+from kbcli import main
 from indexer.corpus_passages import passages_by_source
 from kb.categories.evaluation import evaluate_categories, format_report
 from kb.categories.classify import Classifier
@@ -86,7 +86,7 @@ def test_index_keeps_the_explanation_and_filters_by_category(kb: KnowledgeBase) 
     why = next(e for e in passage.explanation if e["category"] == "surveillance")
     assert why["assigned"] and why["score"] >= why["threshold"]
     assert why["section"]["heading"] == "1. Surveillance généralisée et discriminatoire"
-    results = search(kb, SearchRequest("droits", categories=("armes",), limit=100, explain=True))["results"]
+    results = search(kb, SearchRequest("droits", categories=("armes",), limit=100, explain=True)).to_json()["results"]
     assert results and all("armes" in r["categories"] for r in results)
     assert all(any(e["category"] == "armes" and e["assigned"] for e in r["explanation"]) for r in results)
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from indexer.cli import main
+from kbcli import main
 
 pytest_plugins = ["tests.conftest_web"]
 

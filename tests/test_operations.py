@@ -74,7 +74,7 @@ def test_a_file_rewritten_during_builds_is_never_silently_lost(corpus_copy: Path
     charter.write_bytes(text + "\nRévision finale, après les sauvegardes.\n".encode())
     final = build_index([corpus_copy], root)
     assert not final.up_to_date
-    assert search(KnowledgeBase(root), SearchRequest('"révision finale"'))["total"] == 1
+    assert search(KnowledgeBase(root), SearchRequest('"révision finale"')).to_json()["total"] == 1
 
 
 def test_a_file_that_fails_now_keeps_its_indexed_version_with_a_warning(corpus_copy: Path, tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_a_symlink_out_of_the_corpus_is_not_followed(corpus_copy: Path, tmp_path
     assert any("leak.txt: symbolic link to /etc/passwd, outside the corpus folders" in w for w in report.warnings)
     assert "leak" not in _doc_ids(root)
     kb = KnowledgeBase(root)
-    assert not any("root:x:0" in r["text"] for r in search(kb, SearchRequest("root bash"))["results"])
+    assert not any("root:x:0" in r["text"] for r in search(kb, SearchRequest("root bash")).to_json()["results"])
     followed = build_index([corpus_copy], tmp_path / "idx-follow", follow_symlinks=True)
     assert "leak" in _doc_ids(tmp_path / "idx-follow") and followed.documents == 4
 
@@ -151,7 +151,7 @@ def test_a_read_only_index_gives_a_message_and_keeps_the_old_index(corpus_copy: 
         assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
         assert "cannot write the index under" in out.stderr and "read-only file system" in out.stderr
         assert "hint: build into a writable folder with --index" in out.stderr
-        assert current_build(root) == good and search(KnowledgeBase(root), SearchRequest("surveillance"))["total"] > 0
+        assert current_build(root) == good and search(KnowledgeBase(root), SearchRequest("surveillance")).to_json()["total"] > 0
 
 
 def test_a_full_disk_says_how_much_space_a_build_needs(corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,7 +171,7 @@ def test_a_full_disk_says_how_much_space_a_build_needs(corpus_copy: Path, tmp_pa
         assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
         assert "not enough free space under" in out.stderr and "a build needs about 2.1 MB (twice the current index)" in out.stderr
         assert current_build(root) == good and not any(p.name.endswith(".tmp") for p in (root / "builds").iterdir())
-        assert search(KnowledgeBase(root), SearchRequest("surveillance"))["total"] > 0
+        assert search(KnowledgeBase(root), SearchRequest("surveillance")).to_json()["total"] > 0
 
 
 # Stable ids and paths -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_sigkill_at_any_moment_leaves_the_served_index_intact(corpus_copy: Path,
     root = tmp_path / "idx"
     build_index([corpus_copy], root)
     kb = KnowledgeBase(root)
-    before = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale"))["results"]]
+    before = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale")).to_json()["results"]]
     for n, delay in enumerate((0.3, 1.5, 3.0, 4.5)):
         (corpus_copy / f"ajout-{n}.md").write_text(f"# Ajout {n}\n\nUn passage ajouté pendant le test numéro {n}.\n", encoding="utf-8")
         proc = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")
@@ -43,12 +43,12 @@ def test_sigkill_at_any_moment_leaves_the_served_index_intact(corpus_copy: Path,
         build = current_build(root)
         assert build is not None
         # Whatever the moment, readers see a complete index: the old one or the new one.
-        assert [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale"))["results"]] == before
+        assert [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale")).to_json()["results"]] == before
     finished = build_index([corpus_copy], root)
     assert finished.documents == 7
     assert current_build(root) == finished.index_path
     assert not [p for p in (root / BUILDS).iterdir() if p.name.endswith(".tmp")]
-    assert search(kb, SearchRequest('"ajouté pendant le test"'))["total"] == 4
+    assert search(kb, SearchRequest('"ajouté pendant le test"')).to_json()["total"] == 4
 
 
 @pytest.mark.slow
@@ -72,7 +72,7 @@ def test_many_threads_get_the_same_results_as_one(kb: KnowledgeBase) -> None:
     queries = ["reconnaissance faciale", "manifester", "armes autonomes", "securite de l'ia", "survaillance",
                "logiciels espions", "protection sociale", "désinformation réseaux sociaux", "pétition", "moratoire"] * 4
     def run(q: str) -> list[tuple[str, float]]:
-        return [(r["id"], r["score"]) for r in search(kb, SearchRequest(q, limit=10))["results"]]
+        return [(r["id"], r["score"]) for r in search(kb, SearchRequest(q, limit=10)).to_json()["results"]]
     expected = [run(q) for q in queries]
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(run, queries)) == expected
@@ -88,7 +88,7 @@ QUERY_TEXT = st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=QUERY_TEXT, limit=st.integers(1, 100), offset=st.integers(0, 200))
 def test_arbitrary_query_text_never_raises(kb: KnowledgeBase, query: str, limit: int, offset: int) -> None:
-    response = search(kb, SearchRequest(query, limit=limit, offset=offset))
+    response = search(kb, SearchRequest(query, limit=limit, offset=offset)).to_json()
     assert response["total"] >= len(response["results"])
     json.dumps(response)
 
@@ -126,4 +126,4 @@ def test_hostile_corpus_gives_warnings_indexes_the_rest_and_stays_bounded(tmp_pa
     assert "tronque.md" in warnings and "boucle" in warnings
     assert result["rss_mb"] < 1500, result["rss_mb"]
     kb = KnowledgeBase(tmp_path / "idx")
-    assert search(kb, SearchRequest("surveillance biométrique"))["total"] == 1
+    assert search(kb, SearchRequest("surveillance biométrique")).to_json()["total"] == 1

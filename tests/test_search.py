@@ -18,7 +18,7 @@ FACIAL = {
 
 
 def _ids(kb: KnowledgeBase, query: str, **kw) -> list[str]:
-    return [r["id"] for r in search(kb, SearchRequest(query, **kw))["results"]]
+    return [r["id"] for r in search(kb, SearchRequest(query, **kw)).to_json()["results"]]
 
 
 def test_facial_recognition_passages_come_first(kb: KnowledgeBase) -> None:
@@ -53,7 +53,7 @@ def test_phrase_exclusion_and_or(kb: KnowledgeBase) -> None:
 
 
 def test_coverage_ranks_passages_with_more_query_words_first(kb: KnowledgeBase) -> None:
-    top = search(kb, SearchRequest("logiciels espions journalistes activistes", limit=3))["results"][0]
+    top = search(kb, SearchRequest("logiciels espions journalistes activistes", limit=3)).to_json()["results"][0]
     assert top["id"] == "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4"
 
 
@@ -68,9 +68,9 @@ def test_coverage_ranks_passages_with_more_query_words_first(kb: KnowledgeBase) 
 def test_a_short_page_is_the_head_of_the_full_ranking(kb: KnowledgeBase, query: str) -> None:
     # Whoosh's top-k collector, left to replace sub-matchers, dropped passages that belonged in
     # the first three (a window of 4 and one of 10 disagreed); every window must agree.
-    full = search(kb, SearchRequest(query, limit=100))
+    full = search(kb, SearchRequest(query, limit=100)).to_json()
     for limit in (1, 3, 4, 10):
-        page = search(kb, SearchRequest(query, limit=limit))
+        page = search(kb, SearchRequest(query, limit=limit)).to_json()
         assert [r["id"] for r in page["results"]] == [r["id"] for r in full["results"][:limit]]
         assert page["total"] == full["total"]
 
@@ -78,18 +78,18 @@ def test_a_short_page_is_the_head_of_the_full_ranking(kb: KnowledgeBase, query: 
 def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
     # "les" and "de" are in nearly every passage: with content words beside them they only add
     # to the score of passages that match the content words.
-    with_stop_words = search(kb, SearchRequest("les risques de la surveillance", limit=100))
-    content_only = search(kb, SearchRequest("risques surveillance", limit=100))
+    with_stop_words = search(kb, SearchRequest("les risques de la surveillance", limit=100)).to_json()
+    content_only = search(kb, SearchRequest("risques surveillance", limit=100)).to_json()
     assert with_stop_words["total"] == content_only["total"] > 0
-    assert search(kb, SearchRequest("les", limit=1))["total"] > 0  # alone, a stop word is still searched
+    assert search(kb, SearchRequest("les", limit=1)).to_json()["total"] > 0  # alone, a stop word is still searched
 
 
 def test_question_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
     # "comment", "peut", "faire" give the query its form: « faire » alone is in many passages.
-    question = search(kb, SearchRequest("comment peut-on faire interdire la surveillance ?", limit=100))
-    topic = search(kb, SearchRequest("interdire surveillance", limit=100))
+    question = search(kb, SearchRequest("comment peut-on faire interdire la surveillance ?", limit=100)).to_json()
+    topic = search(kb, SearchRequest("interdire surveillance", limit=100)).to_json()
     assert question["total"] == topic["total"] > 0
-    assert search(kb, SearchRequest("faire", limit=1))["total"] > topic["total"]  # alone, still searched
+    assert search(kb, SearchRequest("faire", limit=1)).to_json()["total"] > topic["total"]  # alone, still searched
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_question_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) ->
     ['"unbalanced', "(((", "AND OR NOT", "title:surveillance", "surv*", "??", "~~", "😀 🤖", "\x00\x07ia\x1b", "a" * 10_000, "- - -", ":", '""', "ia " * 2000],
 )
 def test_no_query_ever_raises(kb: KnowledgeBase, query: str) -> None:
-    response = search(kb, SearchRequest(query))
+    response = search(kb, SearchRequest(query)).to_json()
     assert isinstance(response["total"], int)
 
 
@@ -106,22 +106,22 @@ def test_prefix_search_is_bounded_and_works(kb: KnowledgeBase) -> None:
 
 
 def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -> None:
-    response = search(kb, SearchRequest("survaillance"))
+    response = search(kb, SearchRequest("survaillance")).to_json()
     assert response["suggestion"] == "surveillance"
     assert response["corrected_query"] == "surveillance" and response["total"] > 5
-    assert search(kb, SearchRequest("surveillance"))["suggestion"] is None
-    assert search(kb, SearchRequest("securite"))["suggestion"] is None  # unaccented is not a typo
+    assert search(kb, SearchRequest("surveillance")).to_json()["suggestion"] is None
+    assert search(kb, SearchRequest("securite")).to_json()["suggestion"] is None  # unaccented is not a typo
 
 
 def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: KnowledgeBase) -> None:
-    response = search(kb, SearchRequest("juriste"))  # a French word; « juste » is one letter pair away
+    response = search(kb, SearchRequest("juriste")).to_json()  # a French word; « juste » is one letter pair away
     assert response["suggestion"] is None and response["corrected_query"] is None and response["total"] == 0
     assert response["notes"] == ["Le mot « juriste » n'apparaît dans aucun passage du corpus."]
-    question = search(kb, SearchRequest("que peut faire un juriste pour la pause ?"))
+    question = search(kb, SearchRequest("que peut faire un juriste pour la pause ?")).to_json()
     assert question["total"] > 0 and any("« juriste »" in note for note in question["notes"])
-    assert search(kb, SearchRequest("survaillance"))["notes"] == []  # corrected: the suggestion says it
+    assert search(kb, SearchRequest("survaillance")).to_json()["notes"] == []  # corrected: the suggestion says it
     # ... but a word of the same root still bridges to the corpus's form of it.
-    response = search(kb, SearchRequest("actions violentes"))
+    response = search(kb, SearchRequest("actions violentes")).to_json()
     assert {"matched": "violentes", "entry": "orthographe", "added": ["violence"]} in response["expansions"]
 
 
@@ -139,36 +139,36 @@ def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
 
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
     call = "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"  # « Manifestez : rejoignez une des manifestations… »
-    response = search(kb, SearchRequest("manifestaton pause ia"))
+    response = search(kb, SearchRequest("manifestaton pause ia")).to_json()
     assert response["suggestion"] == "manifestations pause ia" and response["corrected_query"] is None
     assert call in [r["id"] for r in response["results"][:5]]
     assert {"matched": "manifestaton", "entry": "orthographe", "added": ["manifestations"]} in response["expansions"]
-    exact = search(kb, SearchRequest("manifestaton pause ia", correct=False))  # "search exactly what I typed"
+    exact = search(kb, SearchRequest("manifestaton pause ia", correct=False)).to_json()  # "search exactly what I typed"
     assert call not in [r["id"] for r in exact["results"]] and exact["total"] > 0
     assert not [e for e in exact["expansions"] if e["entry"] == "orthographe"]
 
 
 def test_filters_and_disjunctive_facets(kb: KnowledgeBase) -> None:
-    all_hits = search(kb, SearchRequest("droits humains"))
-    surveillance = search(kb, SearchRequest("droits humains", categories=("surveillance",)))
+    all_hits = search(kb, SearchRequest("droits humains")).to_json()
+    surveillance = search(kb, SearchRequest("droits humains", categories=("surveillance",))).to_json()
     assert 0 < surveillance["total"] < all_hits["total"]
     assert surveillance["total"] == all_hits["facets"]["category"]["surveillance"]
     assert all("surveillance" in r["categories"] for r in surveillance["results"])
     # The category facet ignores the category filter, so other choices keep their counts.
     assert surveillance["facets"]["category"] == all_hits["facets"]["category"]
     assert set(surveillance["facets"]["document"]) == {"amnesty-ia-droits-humains"}
-    both = search(kb, SearchRequest("droits humains", categories=("surveillance", "armes")))
+    both = search(kb, SearchRequest("droits humains", categories=("surveillance", "armes"))).to_json()
     assert both["total"] >= surveillance["total"]
-    by_doc = search(kb, SearchRequest("action", documents=("charte-des-valeurs",)))
+    by_doc = search(kb, SearchRequest("action", documents=("charte-des-valeurs",))).to_json()
     assert by_doc["total"] and all(r["document"]["id"] == "charte-des-valeurs" for r in by_doc["results"])
 
 
 def test_empty_query_with_a_filter_browses_in_reading_order(kb: KnowledgeBase) -> None:
-    response = search(kb, SearchRequest("", categories=("armes",), limit=100))
+    response = search(kb, SearchRequest("", categories=("armes",), limit=100)).to_json()
     assert response["total"] >= 3
     ids = [r["id"] for r in response["results"]]
     assert ids == [p.id for p in matching_passages(kb, SearchRequest("", categories=("armes",)))]
-    assert search(kb, SearchRequest(""))["total"] == 0
+    assert search(kb, SearchRequest("")).to_json()["total"] == 0
 
 
 def test_pagination(kb: KnowledgeBase) -> None:
@@ -189,16 +189,16 @@ def test_invalid_parameters_name_themselves(kb: KnowledgeBase, kwargs: dict, par
 
 
 def test_snippet_marks_matches_through_lemmas_and_escapes_html(kb: KnowledgeBase) -> None:
-    result = search(kb, SearchRequest("surveiller"))["results"][0]
+    result = search(kb, SearchRequest("surveiller")).to_json()["results"][0]
     assert "<mark>" in result["snippet"]
     lowered = result["snippet"].lower()
     assert "<mark>surveillance</mark>" in lowered or "<mark>surveiller</mark>" in lowered
-    for r in search(kb, SearchRequest("contact presse"))["results"]:
+    for r in search(kb, SearchRequest("contact presse")).to_json()["results"]:
         assert "<" not in r["snippet"].replace("<mark>", "").replace("</mark>", "")
 
 
 def test_related_passages(kb: KnowledgeBase) -> None:
-    related = related_passages(kb, "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4", limit=3)
+    related = [r.to_json() for r in related_passages(kb, "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4", limit=3)]
     assert len(related) == 3
     assert all(r["id"] != "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4" for r in related)
     assert any("surveillance" in r["categories"] for r in related)
@@ -218,7 +218,7 @@ def test_each_build_carries_the_analysed_thesaurus(kb: KnowledgeBase, tmp_path) 
 
 
 def test_thesaurus_expansions_name_only_the_words_they_stand_for(kb: KnowledgeBase) -> None:
-    response = search(kb, SearchRequest("quels sont les risques de l'IA pour les droits humains ?"))
+    response = search(kb, SearchRequest("quels sont les risques de l'IA pour les droits humains ?")).to_json()
     matched = {e["matched"]: e["added"] for e in response["expansions"]}
     assert set(matched) == {"l'IA", "droits humains"}  # not « de l'IA pour les »
     assert "intelligence artificielle" in matched["l'IA"]

@@ -82,7 +82,7 @@ def test_several_worker_processes_serve_the_same_answers(corpus_index: Path, kb,
         while len(children_file.read_text().split()) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(children_file.read_text().split()) == 2, server.log()
-        expected = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale"))["results"]]
+        expected = [r["id"] for r in search(kb, SearchRequest("reconnaissance faciale")).to_json()["results"]]
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: _get(f"{server.url}/api/search?q=reconnaissance+faciale"), range(24)))
         assert {status for status, _ in answers} == {200}

@@ -22,10 +22,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Nothing here reads a request body: anything bigger than this is refused with 413.
         MAX_CONTENT_LENGTH=16 * 1024,
         # Query strings longer than this (in characters, once decoded) get 414;
-        # `q` itself is capped at MAX_QUERY_CHARS (400 beyond).
+        # `q` itself is capped at kb.search.MAX_QUERY_CHARS (400 beyond).
         MAX_QUERY_STRING=4096,
         MAX_PATH_LENGTH=2048,
-        MAX_QUERY_CHARS=1000,
         PAGE_SIZE=10,
     )
     app.config.from_prefixed_env("KB")

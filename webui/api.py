@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from kb.export import write_csv, write_ndjson
 from kb.models import Passage
-from kb.results import passage_url
-from kb.search import SearchRequest, matching_passages, search
+from kb.search import MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.categories.taxonomy import load_taxonomy
+from kb.views import DocumentPassage, DocumentSummary
 from webui import params
 from webui.openapi import openapi_spec
 from webui.service import get_kb, passage_detail
@@ -41,13 +41,13 @@ def index() -> Response:
 @bp.get("/search")
 def search_passages() -> Response:
     """Ranked passages with snippets and facets: exactly the object of `kb search --json`."""
-    return jsonify(search(get_kb(), params.api_search(request.args)))
+    return jsonify(search(get_kb(), params.api_search(request.args)).to_json())
 
 
 @bp.get("/passages/<path:passage_id>")
 def passage(passage_id: str) -> Response:
     """One passage, its categories with the explanation, its citation and related passages."""
-    return jsonify(passage_detail(passage_id))
+    return jsonify(passage_detail(passage_id).to_json())
 
 
 @bp.get("/documents")
@@ -57,24 +57,14 @@ def documents() -> Response:
     return jsonify({"total": len(docs), "documents": docs})
 
 
-def _passage_item(p: Passage) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "section": list(p.section),
-        "position": p.position,
-        "text": p.text,
-        "categories": p.categories,
-        "links": [{"text": link.text, "url": link.url} for link in p.links],
-        "url": passage_url(p.doc_id, p.anchor),
-    }
-
-
 @bp.get("/documents/<doc_id>")
 def document(doc_id: str) -> Response:
     """One document's metadata and all its passages in reading order."""
     kb = get_kb()
     doc = kb.document(doc_id)
-    return jsonify({"document": doc, "passages": [_passage_item(p) for p in kb.document_passages(doc_id)]})
+    summary = DocumentSummary.of(doc_id, doc)
+    passages = [DocumentPassage.of(p, summary).to_json() for p in kb.document_passages(doc_id)]
+    return jsonify({"document": doc, "passages": passages})
 
 
 @bp.get("/categories")
@@ -112,7 +102,7 @@ def openapi() -> Response:
         doc_ids = [d["id"] for d in get_kb().documents()]
     except Exception:  # no index yet: the description stays valid, ids unconstrained
         doc_ids = []
-    return jsonify(openapi_spec(doc_ids, [c.slug for c in load_taxonomy()], current_app.config["MAX_QUERY_CHARS"]))
+    return jsonify(openapi_spec(doc_ids, [c.slug for c in load_taxonomy()], MAX_QUERY_CHARS))
 
 
 def _export_rows(req: SearchRequest) -> list[Passage]:

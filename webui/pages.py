@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from kb.errors import InvalidParameterError
-from kb.search import MAX_OFFSET, SearchRequest, search
+from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
 from webui.present import Pagination, categories_by_slug, citation, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
@@ -25,12 +25,13 @@ def _globals() -> dict[str, Any]:
     """Helpers every template may use."""
     labels = {c.slug: c.label for c in load_taxonomy()}
     return {"french_date": french_date, "french_datetime": french_datetime, "excerpt": excerpt, "safe_url": safe_url,
-            "category_labels": labels}
+            "category_labels": labels, "max_query_chars": MAX_QUERY_CHARS}
 
 
 def _run(req: SearchRequest) -> dict[str, Any]:
+    """The search's JSON object (what the API returns), for the templates."""
     try:
-        return search(get_kb(), req)
+        return search(get_kb(), req).to_json()
     except InvalidParameterError as exc:
         raise params.french(exc) from exc
 
@@ -104,7 +105,7 @@ def document_page(doc_id: str) -> str:
 @bp.get("/passages/<path:passage_id>")
 def passage_page(passage_id: str) -> str:
     """One passage: citation, categories with their explanation, related passages."""
-    detail = passage_detail(passage_id, related=8)
+    detail = passage_detail(passage_id, related=8).to_json()
     kb = get_kb()
     passage = kb.passage(passage_id)
     doc = kb.snapshot().documents.get(passage.doc_id, {})

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidParameterError
-from kb.search import MAX_LIMIT, MAX_OFFSET, SearchRequest
+from kb.search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest
 from webui.errors import WebError
 
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
@@ -16,7 +15,7 @@ MAX_PAGE = MAX_OFFSET // 10 + 1
 
 # What the HTML face says about a bad parameter (the API keeps the service's English message).
 FRENCH_PARAMETERS = {
-    "q": "La recherche est trop longue : 1 000 caractères au plus.",
+    "q": f"La recherche est trop longue : {MAX_QUERY_CHARS:_} caractères au plus.".replace("_", " "),
     "category": "Ce filtre de catégorie n'existe pas. Consultez la liste des catégories.",
     "document": "Ce filtre de document ne correspond à aucun document de la base.",
     "offset": "Ce numéro de page est hors limites.",
@@ -58,11 +57,11 @@ def integer(args: MultiDict[str, str], name: str, default: int) -> int:
 
 
 def query_text(args: MultiDict[str, str], strict: bool = True) -> str:
-    """The `q` parameter, bounded in length; repeated, it is an error for the API, the first wins for pages."""
+    """The `q` parameter, at most kb's MAX_QUERY_CHARS (the parser would cut it; a request is
+    refused instead); repeated, it is an error for the API, the first wins for pages."""
     q = (single(args, "q") if strict else args.get("q")) or ""
-    limit = current_app.config["MAX_QUERY_CHARS"]
-    if len(q) > limit:
-        raise invalid("q", f"q must be at most {limit} characters (got {len(q)})")
+    if len(q) > MAX_QUERY_CHARS:
+        raise invalid("q", f"q must be at most {MAX_QUERY_CHARS} characters (got {len(q)})")
     return q
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import current_app, request
 
-from kb.export import export_record
 from kb.search.related import related_passages
 from kb.storage.store import KnowledgeBase
+from kb.views import DocumentSummary, PassageDetail, passage_url
 from webui.present import citation
 
 
@@ -22,12 +20,12 @@ def absolute(path: str) -> str:
     return request.host_url.rstrip("/") + path
 
 
-def passage_detail(passage_id: str, related: int = 5) -> dict[str, Any]:
+def passage_detail(passage_id: str, related: int = 5) -> PassageDetail:
     """A passage with its document, explanation, ready citation and related passages."""
     kb = get_kb()
     passage = kb.passage(passage_id)
     doc = kb.snapshot().documents.get(passage.doc_id, {})
-    record = export_record(passage, doc)
-    record["citation"] = citation(passage.text, doc, passage.section, absolute(record["url"]))
-    record["related"] = related_passages(kb, passage_id, limit=related)
-    return record
+    url = absolute(passage_url(passage.doc_id, passage.anchor))
+    return PassageDetail.of(passage, DocumentSummary.of(passage.doc_id, doc),
+                            citation=citation(passage.text, doc, passage.section, url),
+                            related=related_passages(kb, passage_id, limit=related))

@@ -168,4 +168,4 @@ class OursFast:
 
 def search_ids(kb: KnowledgeBase, query: str, params: RankingParams = DEFAULT_PARAMS, k: int = 10) -> list[str]:
     """The reference: passage ids from kb.search.search() itself."""
-    return [r["id"] for r in search(kb, SearchRequest(query, limit=k), params)["results"]]
+    return [r.id for r in search(kb, SearchRequest(query, limit=k), params).results]

@@ -21,12 +21,18 @@ lesquelles leurs quel quelle quels quelles elles jusque lorsque puisque quoique
 
 FRENCH_STOP_WORDS: frozenset[str] = frozenset((_SNOWBALL + _LEMMAS).split())
 
-# Words that give a query the form of a question or a request, not its topic (lemmas): beside
-# content words they only add to a passage's score (kb/search/compile.py), as stop words do. They stay
-# in the index: « pouvoir » is also a noun, and a query of these words alone still searches them.
-QUESTION_WORDS: frozenset[str] = frozenset(
+# Interrogatives and question scaffolding as typed: they carry no topic, so a question typed in
+# full ("comment puis-je aider ?") searches its content words; the parser drops them from a query
+# that has other words (kb/search/parse.py), and keeps them when they are all there is.
+INTERROGATIVES: frozenset[str] = frozenset(
     """
-    comment pourquoi combien quand quoi si est-ce
-    faire pouvoir vouloir devoir falloir aller
+    comment pourquoi quand combien quoi lequel laquelle lesquels lesquelles
+    est-ce qu'est-ce est-ce-que qu'est-ce-que ce-que y-a-t-il
     """.split()
 )
+
+# Words that give a query the form of a question or a request, not its topic (lemmas): the
+# interrogatives plus the verbs of a request. Beside content words they only add to a passage's
+# score (kb/search/compile.py), as stop words do. They stay in the index: « pouvoir » is also a
+# noun, and a query of these words alone still searches them.
+QUESTION_WORDS: frozenset[str] = INTERROGATIVES | frozenset("si faire pouvoir vouloir devoir falloir aller".split())

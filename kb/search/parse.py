@@ -6,13 +6,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-MAX_QUERY_CHARS = 500
-# French interrogatives and question scaffolding: they carry no topic, so a question typed in
-# full ("comment puis-je aider ?") searches its content words. Kept when they are all there is.
-QUESTION_WORDS = frozenset(
-    "comment pourquoi quand combien quoi lequel laquelle lesquels lesquelles est-ce qu'est-ce "
-    "est-ce-que qu'est-ce-que ce-que y-a-t-il".split()
-)
+from kb.analysis.stopwords import INTERROGATIVES
+
+# The one bound on query length: the parser reads this much of a longer query (and says so), and
+# the web face refuses longer ones with a 400 (webui/params.py).
+MAX_QUERY_CHARS = 1000
 MAX_UNITS = 32
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -93,7 +91,7 @@ def parse_query(text: str) -> ParsedQuery:
         else:
             parsed.groups.append([unit])
         pending_or = False
-    content = [g for g in parsed.groups if not (len(g) == 1 and not g[0].phrase and g[0].text.lower().replace("’", "'") in QUESTION_WORDS)]
+    content = [g for g in parsed.groups if not (len(g) == 1 and not g[0].phrase and g[0].text.lower().replace("’", "'") in INTERROGATIVES)]
     if content and len(content) < len(parsed.groups):
         parsed.groups = content
     if len(parsed.groups) > MAX_UNITS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -15,6 +15,7 @@ import yaml
 
 from kb.analysis import LEMMAS, analyze, lemma_analyzer
 from kb.errors import KBError
+from kb.views import HIDDEN, JsonView
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yaml")
 COMPILED_NAME = "thesaurus.json"  # the analysed thesaurus, saved in each index build
@@ -22,11 +23,11 @@ MAX_SPAN_UNITS = 5
 
 
 @dataclass(frozen=True)
-class Expansion:
+class Expansion(JsonView):
     """Query units [start, end) matched an entry; `added` are the expressions searched too."""
 
-    start: int
-    end: int
+    start: int = field(metadata=HIDDEN)
+    end: int = field(metadata=HIDDEN)
     matched: str
     entry: str
     added: tuple[str, ...]

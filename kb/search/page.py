@@ -1,0 +1,44 @@
+"""The page stage: the requested slice of the ranked matches (or of a filter, in reading order),
+with the number of matches and the facet counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh.query import Query
+from whoosh.searching import Searcher
+
+from kb.search.facets import facet_counts
+from kb.search.match import matching_docnums
+from kb.search.request import SearchRequest
+from kb.search.score import score_matches, top_ranked
+
+
+@dataclass(frozen=True)
+class Page:
+    """(stored fields, score) of the requested page, the number of matches, the facet counts."""
+
+    hits: list[tuple[dict[str, Any], float]]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+def page(searcher: Searcher, query: Query, request: SearchRequest, browse: bool) -> Page:
+    """Ranked by score, or with `browse` every passage (of the filters) in reading order."""
+    window = request.offset + request.limit
+    if browse:
+        # Every passage (of the filters): reading order, nothing scored.
+        matched = matching_docnums(searcher, query)
+        facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+        if not allowed:
+            return Page([], 0, facets)
+        results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
+        return Page([(hit.fields(), 0.0) for hit in results[request.offset : window]], len(allowed), facets)
+    # Every match is scored (an exact top k; see kb/search/score.py), so the scores' keys are
+    # also the match set that totals and facets count.
+    scores = score_matches(searcher, query)
+    facets, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)
+    filtering = bool(request.categories or request.documents)
+    ranked = top_ranked(scores, window, allowed if filtering else None)[request.offset :]
+    return Page([(searcher.stored_fields(d), score) for d, score in ranked], len(allowed), facets)

@@ -1,0 +1,41 @@
+"""What a caller may ask of search(), and the one check of it every face relies on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.categories.taxonomy import load_taxonomy
+from kb.errors import InvalidParameterError
+from kb.storage.store import KnowledgeBase
+
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+
+
+@dataclass
+class SearchRequest:
+    """What a caller may ask: query text, filters (any of each), page."""
+
+    query: str = ""
+    categories: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    limit: int = 10
+    offset: int = 0
+    explain: bool = False
+    correct: bool = True  # search the suggestion when the literal query finds nothing
+
+
+def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
+    """Raise InvalidParameterError naming the parameter that is out of range or unknown."""
+    if not 1 <= request.limit <= MAX_LIMIT:
+        raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
+    if not 0 <= request.offset <= MAX_OFFSET:
+        raise InvalidParameterError("offset", f"offset must be between 0 and {MAX_OFFSET} (got {request.offset})")
+    slugs = {c.slug for c in load_taxonomy()}
+    for slug in request.categories:
+        if slug not in slugs:
+            raise InvalidParameterError("category", f"unknown category '{slug}'; valid: {', '.join(sorted(slugs))}")
+    docs = kb.snapshot().documents
+    for doc in request.documents:
+        if doc not in docs:
+            raise InvalidParameterError("document", f"unknown document '{doc}'")

@@ -1,0 +1,41 @@
+"""What search() returns: the response, its hits and facets, typed; to_json() is the object of
+`kb search --json` and /api/search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kb.search.request import MAX_LIMIT, MAX_OFFSET, SearchRequest
+from kb.search.thesaurus import Expansion
+from kb.views import JsonView, SearchResult
+
+COUNTS = {"schema": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}}
+
+
+@dataclass(frozen=True)
+class Facets(JsonView):
+    """Passages per category and per document among the matches (each ignoring its own filter)."""
+
+    category: dict[str, int] = field(default_factory=dict, metadata=COUNTS)
+    document: dict[str, int] = field(default_factory=dict, metadata=COUNTS)
+
+
+@dataclass(frozen=True)
+class SearchResponse(JsonView):
+    """One page of ranked passages, with what the reader needs to refine the search."""
+
+    query: str
+    total: int
+    limit: int = field(metadata={"schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}})
+    offset: int = field(metadata={"schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}})
+    results: tuple[SearchResult, ...] = ()
+    facets: Facets = field(default_factory=Facets)
+    suggestion: str | None = None
+    expansions: tuple[Expansion, ...] = ()
+    corrected_query: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def nothing(cls, request: SearchRequest, notes: tuple[str, ...]) -> SearchResponse:
+        """The response to a request with nothing to search."""
+        return cls(request.query, 0, request.limit, request.offset, notes=notes)

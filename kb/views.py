@@ -1,0 +1,152 @@
+"""Typed views of what every face shows (passages with their citation fields) and the one JSON
+conversion they all use: a view's fields, in order, are its JSON object's keys, so the CLI, the
+pages, the API, the exports and the OpenAPI schema cannot drift apart."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from kb.models import Link, Passage
+
+V = TypeVar("V", bound="PassageView")
+
+# Field metadata read by to_json() and by the OpenAPI schema (webui/openapi.py).
+HIDDEN = {"json": False}  # kept on the object, never in its JSON
+OPTIONAL = {"omit_none": True}  # left out of the JSON when None (not null)
+
+
+def to_json(value: Any) -> Any:
+    """Dataclasses as objects in field order, tuples as arrays; everything else as it is."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if f.metadata.get("json", True) and not (item is None and f.metadata.get("omit_none")):
+                out[f.name] = to_json(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+class JsonView:
+    """A view that turns into its JSON object with to_json()."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of this view (keys in field order)."""
+        return to_json(self)  # type: ignore[no-any-return]
+
+
+def passage_url(doc_id: str, anchor: str) -> str:
+    """Path of a passage in the web reader: the document page, scrolled to the passage."""
+    return f"/documents/{quote(doc_id)}#{quote(anchor)}"
+
+
+@dataclass(frozen=True)
+class DocumentSummary(JsonView):
+    """The citation fields of a document (unknown ones None)."""
+
+    id: str
+    title: str | None
+    publisher: str | None
+    date: str | None
+    url: str | None
+
+    @classmethod
+    def of(cls, doc_id: str, doc: dict[str, Any]) -> DocumentSummary:
+        """From a document's metadata as the index manifest keeps it."""
+        return cls(doc_id, doc.get("title"), doc.get("publisher"), doc.get("date"), doc.get("url"))
+
+
+class PassageView(JsonView):
+    """Base of the views of one passage; each subclass's fields are the keys it shows."""
+
+    @classmethod
+    def of(cls: type[V], passage: Passage, document: DocumentSummary, **extra: Any) -> V:
+        """The view of `passage`: its fields filled from the passage, the document and `extra`."""
+        facts: dict[str, Any] = {
+            "id": passage.id,
+            "document": document,
+            "section": tuple(passage.section),
+            "position": passage.position,
+            "text": passage.text,
+            "categories": tuple(passage.categories),
+            "explanation": tuple(passage.explanation),
+            "links": tuple(passage.links),
+            "url": passage_url(passage.doc_id, passage.anchor),
+            **extra,
+        }
+        return cls(**{f.name: facts[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
+
+
+EXPLANATION: dict[str, Any] = {"schema": "Explanation"}  # the classifier's record, as it stores it
+
+
+@dataclass(frozen=True)
+class SearchResult(PassageView):
+    """One search hit: full text, escaped snippet, citation data, categories, links, reader URL."""
+
+    id: str
+    score: float
+    text: str
+    snippet: str = field(metadata={"description": "HTML-escaped excerpt; matches wrapped in <mark>."})
+    document: DocumentSummary
+    section: tuple[str, ...]
+    categories: tuple[str, ...]
+    links: tuple[Link, ...]
+    url: str = field(metadata={"description": "Reader path /documents/<doc>#<anchor>."})
+    explanation: tuple[dict[str, Any], ...] | None = field(default=None, metadata={**OPTIONAL, **EXPLANATION})
+
+
+@dataclass(frozen=True)
+class RelatedPassage(PassageView):
+    """A passage sharing key terms with another ("more like this")."""
+
+    id: str
+    score: float
+    text: str
+    document: DocumentSummary
+    section: tuple[str, ...]
+    categories: tuple[str, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class PassageRecord(PassageView):
+    """A passage with every field a researcher needs to cite and analyse it (exports)."""
+
+    id: str
+    document: DocumentSummary
+    section: tuple[str, ...]
+    position: int
+    text: str
+    categories: tuple[str, ...]
+    explanation: tuple[dict[str, Any], ...] = field(metadata=EXPLANATION)
+    links: tuple[Link, ...]
+    url: str
+
+
+@dataclass(frozen=True)
+class PassageDetail(PassageRecord):
+    """A passage record with its ready citation and related passages (the passage page)."""
+
+    citation: str = field(metadata={"description": "Ready-to-paste French citation."})
+    related: tuple[RelatedPassage, ...]
+
+
+@dataclass(frozen=True)
+class DocumentPassage(PassageView):
+    """A passage in a document's list, in reading order (its document is the one listed)."""
+
+    id: str
+    section: tuple[str, ...]
+    position: int
+    text: str
+    categories: tuple[str, ...]
+    links: tuple[Link, ...]
+    url: str

@@ -1,0 +1,5 @@
+"""`python -m kbcli`: the `kb` command."""
+
+from kbcli import main
+
+main()

@@ -1,0 +1,43 @@
+"""The web face's command: `kb serve`."""
+
+from __future__ import annotations
+
+import click
+
+from kb.cli import index_option, open_kb
+from kb.config import index_dir
+
+
+def register(group: click.Group) -> None:
+    """Add the web face's commands to the `kb` group."""
+    group.add_command(serve_cmd)
+
+
+@click.command("serve")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per worker process.")
+@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Worker processes, forked after loading, each running waitress on one shared socket (one per core uses them all).")
+@click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
+def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int, debug: bool) -> None:
+    """Serve the search site and the JSON API (waitress in --workers processes; SIGTERM drains, then exits 0)."""
+    from webui import create_app
+
+    root = index_dir(index_path)
+    open_kb(str(root))  # a missing index is reported here, before the server starts
+    app = create_app({"KB_INDEX": str(root)})
+    with app.app_context():
+        from kb.search import SearchRequest, search
+        from webui.service import get_kb
+
+        # Warm the app's own KnowledgeBase (spaCy, thesaurus, searcher) before the first user.
+        search(get_kb(), SearchRequest("ia", limit=1))
+    click.echo(f"Base de connaissances servie sur http://{host}:{port}/ (index : {root})", err=True)
+    if debug:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    from webui.server import serve
+
+    serve(app, host, port, threads=threads, workers=workers)
