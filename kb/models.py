@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,34 @@ class LoadedDocument:
     warnings: list[str] = field(default_factory=list)
 
 
+class EvidenceHit(TypedDict):
+    """A taxonomy pattern found in a passage: how often, and what it weighs."""
+
+    pattern: str
+    count: int
+    weight: float
+
+
+class SectionHit(TypedDict):
+    """The heading (or document title) whose words point to a category, and its weight."""
+
+    heading: str
+    pattern: str
+    weight: float
+
+
+class Explanation(TypedDict):
+    """Why a passage has (or lacks) a category: the classifier's record, stored with the passage."""
+
+    category: str
+    score: float
+    threshold: float
+    assigned: bool
+    section: SectionHit | None
+    evidence: list[EvidenceHit]
+    negated_by: list[str]
+
+
 @dataclass
 class Passage:
     """What a user quotes: a paragraph or list item with its breadcrumb and links."""
@@ -77,7 +105,7 @@ class Passage:
     position: int
     links: list[Link] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
-    explanation: list[dict[str, Any]] = field(default_factory=list)
+    explanation: list[Explanation] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from kb.models import Link, Passage
+from kb.models import Explanation, Link, Passage
 
 V = TypeVar("V", bound="PassageView")
 
-# Field metadata read by to_json() and by the OpenAPI schema (webui/openapi.py).
+# Field metadata read by to_json() and by the OpenAPI schema (webui/openapi.py), beside
+# "description" and "schema" (a JSON schema more precise than the field's type).
 HIDDEN = {"json": False}  # kept on the object, never in its JSON
 OPTIONAL = {"omit_none": True}  # left out of the JSON when None (not null)
 
@@ -84,9 +85,6 @@ class PassageView(JsonView):
         return cls(**{f.name: facts[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
 
 
-EXPLANATION: dict[str, Any] = {"schema": "Explanation"}  # the classifier's record, as it stores it
-
-
 @dataclass(frozen=True)
 class SearchResult(PassageView):
     """One search hit: full text, escaped snippet, citation data, categories, links, reader URL."""
@@ -100,7 +98,7 @@ class SearchResult(PassageView):
     categories: tuple[str, ...]
     links: tuple[Link, ...]
     url: str = field(metadata={"description": "Reader path /documents/<doc>#<anchor>."})
-    explanation: tuple[dict[str, Any], ...] | None = field(default=None, metadata={**OPTIONAL, **EXPLANATION})
+    explanation: tuple[Explanation, ...] | None = field(default=None, metadata=OPTIONAL)
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ class PassageRecord(PassageView):
     position: int
     text: str
     categories: tuple[str, ...]
-    explanation: tuple[dict[str, Any], ...] = field(metadata=EXPLANATION)
+    explanation: tuple[Explanation, ...]
     links: tuple[Link, ...]
     url: str
 

@@ -4,106 +4,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.search import MAX_LIMIT, MAX_OFFSET
+from kb.models import Explanation, Link
+from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
+from kb.views import DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
+from webui.jsonschema import INT, NULLABLE_STR, STR, array, obj, ref, view_schema
 
-STR = {"type": "string"}
-INT = {"type": "integer", "minimum": 0}
-NULLABLE_STR = {"type": ["string", "null"]}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _obj(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {"type": "object", "required": [k for k in properties if k not in optional], "properties": properties}
-
-
-def _array(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
+# The views whose schema is read from their types (webui/jsonschema.py), each a named component.
+VIEWS: tuple[type, ...] = (Link, DocumentSummary, Explanation, SearchResult, SearchResponse, RelatedPassage,
+                           PassageDetail, DocumentPassage)
 
 
 def _schemas() -> dict[str, Any]:
-    counts = {"type": "object", "additionalProperties": INT}
+    """Every component: the typed views of kb, then the shapes the API builds itself."""
+    return {"Error": _error_schema(), **{v.__name__: view_schema(v, VIEWS) for v in VIEWS}, **_service_schemas()}
+
+
+def _error_schema() -> dict[str, Any]:
+    return obj({"error": obj({"code": STR, "message": STR, "parameter": STR, "hint": STR}, optional=("parameter", "hint"))})
+
+
+def _service_schemas() -> dict[str, Any]:
+    """Documents (the manifest's metadata), categories (the taxonomy), health, the API index."""
     return {
-        "Error": _obj({"error": _obj(
-            {"code": STR, "message": STR, "parameter": STR, "hint": STR}, optional=("parameter", "hint"))}),
-        "Link": _obj({"text": STR, "url": STR}),
-        "DocumentSummary": _obj({"id": STR, "title": NULLABLE_STR, "publisher": NULLABLE_STR,
-                                 "date": NULLABLE_STR, "url": NULLABLE_STR}),
-        "Explanation": _obj({
-            "category": STR, "score": {"type": "number"}, "threshold": {"type": "number"},
-            "assigned": {"type": "boolean"},
-            "section": {"oneOf": [{"type": "null"}, _obj({"heading": STR, "pattern": STR})]},
-            "evidence": _array(_obj({"pattern": STR, "count": INT, "weight": {"type": "number"}})),
-            "negated_by": _array(STR),
-        }),
-        "SearchResult": _obj({
-            "id": STR, "score": {"type": "number"}, "text": STR,
-            "snippet": {"type": "string", "description": "HTML-escaped excerpt; matches wrapped in <mark>."},
-            "document": _ref("DocumentSummary"), "section": _array(STR), "categories": _array(STR),
-            "links": _array(_ref("Link")), "url": {"type": "string", "description": "Reader path /documents/<doc>#<anchor>."},
-            "explanation": _array(_ref("Explanation")),
-        }, optional=("explanation",)),
-        "SearchResponse": _obj({
-            "query": STR, "total": INT, "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
-            "results": _array(_ref("SearchResult")),
-            "facets": _obj({"category": counts, "document": counts}),
-            "suggestion": NULLABLE_STR,
-            "expansions": _array(_obj({"matched": STR, "entry": STR, "added": _array(STR)})),
-            "corrected_query": NULLABLE_STR,
-            "notes": _array(STR),
-        }),
-        "RelatedPassage": _obj({
-            "id": STR, "score": {"type": "number"}, "text": STR, "document": _ref("DocumentSummary"),
-            "section": _array(STR), "categories": _array(STR), "url": STR,
-        }),
-        "PassageDetail": _obj({
-            "id": STR, "document": _ref("DocumentSummary"), "section": _array(STR), "position": INT,
-            "text": STR, "categories": _array(STR), "explanation": _array(_ref("Explanation")),
-            "links": _array(_ref("Link")), "url": STR,
-            "citation": {"type": "string", "description": "Ready-to-paste French citation."},
-            "related": _array(_ref("RelatedPassage")),
-        }),
-        "Document": _obj({
+        "Document": obj({
             "id": STR, "title": STR, "publisher": NULLABLE_STR, "date": NULLABLE_STR, "kind": NULLABLE_STR,
             "language": NULLABLE_STR, "licence": NULLABLE_STR, "url": NULLABLE_STR, "base_url": NULLABLE_STR,
             "description": NULLABLE_STR, "source_file": STR,
-            "sections": _array(_obj({"anchor": STR, "title": STR, "level": {"type": "integer", "minimum": 1}})),
+            "sections": array(obj({"anchor": STR, "title": STR, "level": {"type": "integer", "minimum": 1}})),
             "passages": INT, "words": INT,
         }),
-        "DocumentList": _obj({"total": INT, "documents": _array(_ref("Document"))}),
-        "DocumentPassage": _obj({
-            "id": STR, "section": _array(STR), "position": INT, "text": STR,
-            "categories": _array(STR), "links": _array(_ref("Link")), "url": STR,
-        }),
-        "DocumentDetail": _obj({"document": _ref("Document"), "passages": _array(_ref("DocumentPassage"))}),
-        "Category": _obj({
+        "DocumentList": obj({"total": INT, "documents": array(ref("Document"))}),
+        "DocumentDetail": obj({"document": ref("Document"), "passages": array(ref("DocumentPassage"))}),
+        "Category": obj({
             "slug": STR, "label": STR, "definition": STR, "core": {"type": "boolean"},
-            "mit_domains": _array(_obj({"id": STR, "name": STR})), "passages": INT,
+            "mit_domains": array(obj({"id": STR, "name": STR})), "passages": INT,
         }),
-        "CategoryList": _obj({"categories": _array(_ref("Category"))}),
-        "Health": _obj({
+        "CategoryList": obj({"categories": array(ref("Category"))}),
+        "Health": obj({
             "status": {"enum": ["ok", "degraded"], "description": "degraded: the last good build stands in for a damaged one."},
             "build": STR, "documents": INT, "passages": INT, "words": INT, "built_at": NULLABLE_STR,
-            "checked": _obj({
+            "checked": obj({
                 "build": STR, "files": INT, "bytes": INT,
                 "checksums": {"type": "boolean", "description": "Every file's size and SHA-256 matched the manifest."},
-                "documents": INT, "passages": INT, "fields_queried": _array(STR), "stored_read": INT,
+                "documents": INT, "passages": INT, "fields_queried": array(STR), "stored_read": INT,
             }),
-            "damaged": _obj({"build": STR, "problem": STR, "hint": STR}),
+            "damaged": obj({"build": STR, "problem": STR, "hint": STR}),
         }, optional=("damaged",)),
-        "ApiIndex": _obj({"name": STR, "openapi": STR, "endpoints": {"type": "object", "additionalProperties": STR}}),
+        "ApiIndex": obj({"name": STR, "openapi": STR, "endpoints": {"type": "object", "additionalProperties": STR}}),
     }
 
 
 def _error(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+    return {"description": description, "content": {"application/json": {"schema": ref("Error")}}}
 
 
 def _ok(schema: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
 
 
 def _responses(ok: dict[str, Any], *, bad: bool = False, missing: bool = False) -> dict[str, Any]:
@@ -125,9 +81,9 @@ def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int
          "schema": {"type": "string", "maxLength": max_q}},
         {"name": "category", "in": "query", "style": "form", "explode": True,
          "description": "Only passages of any of these categories (repeatable).",
-         "schema": _array({"type": "string", "enum": slugs})},
+         "schema": array({"type": "string", "enum": slugs})},
         {"name": "document", "in": "query", "style": "form", "explode": True,
-         "description": "Only passages of any of these documents (repeatable).", "schema": _array(document)},
+         "description": "Only passages of any of these documents (repeatable).", "schema": array(document)},
     ]
     if paging:
         out += [

@@ -7,7 +7,7 @@ from typing import Any
 
 from kb.analysis import fold_accents, lemma_analyzer
 from kb.analysis.stopwords import FRENCH_STOP_WORDS
-from kb.models import Passage
+from kb.models import EvidenceHit, Explanation, Passage, SectionHit
 from kb.categories.taxonomy import Category, load_taxonomy, taxonomy_fingerprint
 
 __all__ = ["Classifier", "taxonomy_fingerprint"]
@@ -100,7 +100,7 @@ class Classifier:
         """The classifier of kb/categories/taxonomy.yaml."""
         return cls(load_taxonomy())
 
-    def classify(self, passage: Passage, document_title: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    def classify(self, passage: Passage, document_title: str | None = None) -> tuple[list[str], list[Explanation]]:
         """(assigned slugs, explanation of every category with any evidence).
 
         Where the passage sits counts: its section headings fully, its document's title half."""
@@ -109,7 +109,7 @@ class Classifier:
         if document_title:
             contexts.insert(0, (document_title, _Words(_keys(self._analyzer, document_title)), DOCUMENT_TITLE_WEIGHT))
         assigned: list[str] = []
-        explanation: list[dict[str, Any]] = []
+        explanation: list[Explanation] = []
         for comp in self._compiled:
             entry = self._score(comp, text_keys, contexts)
             if entry is None:
@@ -119,14 +119,14 @@ class Classifier:
                 assigned.append(comp.category.slug)
         return assigned, explanation
 
-    def _score(self, comp: _Compiled, text: _Words, contexts: list[tuple[str, _Words, float]]) -> dict[str, Any] | None:
+    def _score(self, comp: _Compiled, text: _Words, contexts: list[tuple[str, _Words, float]]) -> Explanation | None:
         negated: list[str] = []
         masked: set[int] = set()
         for name, keys in _candidates(comp.negative, text):
             for start in text.find(keys):
                 negated.append(name)
                 masked.update(range(max(0, start - NEGATION_WINDOW), start + len(keys) + NEGATION_WINDOW))
-        matches: list[dict[str, Any]] = []
+        matches: list[EvidenceHit] = []
         score = 0.0
         for name, keys, weight in _candidates(comp.evidence, text):
             hits = [i for i in text.find(keys) if i not in masked]
@@ -134,7 +134,7 @@ class Classifier:
                 gained = weight * (1 + REPEAT_BONUS * min(len(hits) - 1, 2))
                 score += gained
                 matches.append({"pattern": name, "count": len(hits), "weight": weight})
-        heading_hit = None
+        heading_hit: SectionHit | None = None
         supported = any(m["weight"] >= SUPPORTING_WEIGHT for m in matches)
         for title, keys, weight in contexts:
             if weight < HEADING_WEIGHT and not supported:
