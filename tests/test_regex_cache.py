@@ -64,8 +64,11 @@ def test_spacy_loads_its_tokenizer_pattern_from_the_cache_unchanged(tmp_path: Pa
     env = {**os.environ, "KB_CACHE_DIR": str(tmp_path)}
     runs = [json.loads(subprocess.run([sys.executable, "-c", _LOAD], env=env, capture_output=True, text=True, check=True).stdout)
             for _ in range(2)]
-    assert runs[0]["stats"] == {"rebuilt": 0, "recorded": 1}  # spaCy's French TOKEN_MATCH
-    assert runs[1]["stats"] == {"rebuilt": 1, "recorded": 0}
+    first, second = runs[0]["stats"], runs[1]["stats"]
+    # spaCy's French TOKEN_MATCH at least; on a loaded machine its prefix pattern crosses
+    # SLOW_SECONDS too (seen under a concurrent `make eval`): what was recorded is what is rebuilt.
+    assert first["rebuilt"] == 0 and first["recorded"] >= 1
+    assert second["rebuilt"] == first["recorded"]
     assert runs[0]["same"] and runs[1]["same"]
     assert runs[0]["tokens"] == runs[1]["tokens"]
     assert "arc-en-ciel" in runs[1]["tokens"] and "Saint-Étienne" in runs[1]["tokens"]
