@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb.config import index_dir
 from kb.errors import KBError
-from kb.search import SearchResponse
-from kb.storage.store import KnowledgeBase
+
+if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
+    from kb.search import SearchResponse
+    from kb.storage.store import KnowledgeBase
 
 index_option = click.option(
     "--index", "index_path", type=click.Path(file_okay=False), default=None,
@@ -40,6 +42,8 @@ class KBGroup(click.Group):
 
 def open_kb(index_path: str | None) -> KnowledgeBase:
     """The index at --index (or $KB_INDEX), opened and verified: a missing one is reported now."""
+    from kb.storage.store import KnowledgeBase
+
     kb = KnowledgeBase(index_dir(index_path))
     kb.snapshot()
     return kb
@@ -107,7 +111,7 @@ def export_cmd(index_path: str | None, fmt: str, output: Any) -> None:
 
     kb = open_kb(index_path)
     rows = kb.all_passages()
-    (write_ndjson if fmt == "ndjson" else write_csv)(kb, rows, output)
+    (write_ndjson if fmt == "ndjson" else write_csv)(rows, kb.snapshot().documents, output)
 
 
 @click.command("stats")

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from kb.models import Passage
-from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, PassageRecord
+
+Documents = dict[str, dict[str, Any]]  # document id → its metadata, as the index keeps it
 
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
@@ -17,24 +18,23 @@ CSV_COLUMNS = [
 ]
 
 
-def export_records(kb: KnowledgeBase, passages: Iterable[Passage]) -> Iterable[PassageRecord]:
+def export_records(passages: Iterable[Passage], documents: Documents) -> Iterable[PassageRecord]:
     """Each passage with every field a researcher needs to cite and analyse it."""
-    docs = kb.snapshot().documents
     for p in passages:
-        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, docs.get(p.doc_id, {})))
+        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})))
 
 
-def write_ndjson(kb: KnowledgeBase, passages: Iterable[Passage], out: TextIO) -> None:
+def write_ndjson(passages: Iterable[Passage], documents: Documents, out: TextIO) -> None:
     """One JSON object per line."""
-    for record in export_records(kb, passages):
+    for record in export_records(passages, documents):
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
 
-def write_csv(kb: KnowledgeBase, passages: Iterable[Passage], out: TextIO) -> None:
+def write_csv(passages: Iterable[Passage], documents: Documents, out: TextIO) -> None:
     """Flat CSV: lists joined with ' | ', links as 'text <url>'."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for rec in export_records(kb, passages):
+    for rec in export_records(passages, documents):
         writer.writerow(_csv_row(rec))
 
 

@@ -137,14 +137,16 @@ class PassageDetail(PassageRecord):
     related: tuple[RelatedPassage, ...]
 
 
-@dataclass(frozen=True)
-class DocumentPassage(PassageView):
-    """A passage in a document's list, in reading order (its document is the one listed)."""
+def _record_without(*names: str, name: str, doc: str) -> type[PassageView]:
+    """A view with the fields of PassageRecord but `names`, in the same order (one declaration
+    of each field, so the shapes cannot drift apart)."""
+    kept = [(f.name, f.type, f) for f in dataclasses.fields(PassageRecord) if f.name not in names]
+    view = dataclasses.make_dataclass(name, kept, bases=(PassageView,), frozen=True, namespace={"__doc__": doc})
+    view.__module__ = __name__
+    return view
 
-    id: str
-    section: tuple[str, ...]
-    position: int
-    text: str
-    categories: tuple[str, ...]
-    links: tuple[Link, ...]
-    url: str
+
+DocumentPassage = _record_without(
+    "document", "explanation", name="DocumentPassage",
+    doc="A passage in a document's list, in reading order (the list names its document; the passage page explains it).",
+)

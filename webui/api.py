@@ -118,10 +118,10 @@ def _export(kind: str) -> Response:
     rows = _export_rows(req)
     out = io.StringIO()
     if kind == "csv":
-        write_csv(get_kb(), rows, out)
+        write_csv(rows, get_kb().snapshot().documents, out)
         mimetype = "text/csv"
     else:
-        write_ndjson(get_kb(), rows, out)
+        write_ndjson(rows, get_kb().snapshot().documents, out)
         mimetype = "application/x-ndjson"
     response = Response(out.getvalue(), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="passages.{kind}"'
