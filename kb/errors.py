@@ -46,7 +46,12 @@ class IndexLockedError(KBError):
 
 
 class NotFoundError(KBError):
-    """A passage, document or category id does not exist."""
+    """A passage, document or category id does not exist; `kind` says which, so that each face
+    can say where the valid ids are listed (an API route, a command)."""
+
+    def __init__(self, message: str, hint: str | None = None, kind: str = "") -> None:
+        super().__init__(message, hint)
+        self.kind = kind
 
 
 class InvalidParameterError(KBError):

@@ -73,12 +73,16 @@ def is_api_request() -> bool:
     return request.path == "/api" or request.path.startswith("/api/")
 
 
+# Where the API lists the valid ids of a kind the service did not find.
+LISTED_AT = {"document": "GET /api/documents lists the documents"}
+
+
 def from_kb(exc: KBError) -> WebError:
     """Map a service error to its HTTP status."""
     if isinstance(exc, InvalidParameterError):
         return WebError(400, "invalid_parameter", exc.message, parameter=exc.parameter)
     if isinstance(exc, NotFoundError):
-        return WebError(404, "not_found", exc.message, hint=exc.hint)
+        return WebError(404, "not_found", exc.message, hint=exc.hint or LISTED_AT.get(exc.kind))
     if isinstance(exc, IndexMissingError):
         return WebError(503, "index_missing", exc.message, hint=exc.hint,
                         french="L'index de recherche n'a pas encore été construit : lancez « make index » puis rechargez la page.")

@@ -84,7 +84,7 @@ def get_category(slug: str) -> Category:
         if category.slug == slug:
             return category
     valid = ", ".join(c.slug for c in load_taxonomy())
-    raise NotFoundError(f"unknown category '{slug}'", hint=f"valid categories: {valid}")
+    raise NotFoundError(f"unknown category '{slug}'", hint=f"valid categories: {valid}", kind="category")
 
 
 def taxonomy_fingerprint() -> str:

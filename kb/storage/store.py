@@ -201,7 +201,7 @@ class KnowledgeBase:
         """One document's metadata and sections, or NotFoundError."""
         doc = self.snapshot().documents.get(doc_id)
         if doc is None:
-            raise NotFoundError(f"unknown document '{doc_id}'", hint="GET /api/documents lists the documents")
+            raise NotFoundError(f"unknown document '{doc_id}'", kind="document")
         return doc
 
     def document_passages(self, doc_id: str) -> list[Passage]:
@@ -218,7 +218,7 @@ class KnowledgeBase:
         with self.reading() as s:
             docnum = s.document_number(id=passage_id)
             if docnum is None:
-                raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'")
+                raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'", kind="passage")
             return Passage.from_dict(s.stored_fields(docnum)["payload"])
 
     def all_passages(self) -> list[Passage]:
