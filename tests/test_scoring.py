@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from whoosh import collectors
+from whoosh import collectors, scoring
 from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Phrase, Query, Term
 
 from indexer.build import build_index
 from kb.search.compile import compile_query
 from kb.search.match import matching_docnums
 from kb.search.parse import parse_query
+from kb.search.ranking import DEFAULT_PARAMS
 from kb.search.score import score_matches, top_ranked
 from kb.search.thesaurus import thesaurus_for
 from kb.storage.store import KnowledgeBase
@@ -92,3 +93,25 @@ def test_top_ranked_breaks_ties_by_document_order_and_honours_the_filter() -> No
     scores = {7: 1.0, 3: 2.0, 5: 1.0, 9: 0.5}
     assert top_ranked(scores, 3) == [(3, 2.0), (5, 1.0), (7, 1.0)]
     assert top_ranked(scores, 10, allowed={9, 7, 42}) == [(7, 1.0), (9, 0.5)]
+
+
+def test_each_weighting_scores_with_its_own_constants_over_one_shared_reader(kb: KnowledgeBase) -> None:
+    query = Or([Term("text", "surveillance"), Term("text_stem", "droit")])
+    with kb.reading(scoring.BM25F(B=0.75, K1=1.2)) as whoosh_default:
+        default_scores, reader = score_matches(whoosh_default, query), whoosh_default.reader()
+    with kb.reading(DEFAULT_PARAMS.weighting()) as ours:
+        our_scores = score_matches(ours, query)
+        assert ours.reader() is reader  # one reader (and its caches) per build, whatever the weighting
+        _assert_same(our_scores, _whoosh_scores(ours, query))
+    assert set(our_scores) == set(default_scores) and our_scores != default_scores
+    with kb.reading(DEFAULT_PARAMS.weighting()) as again:
+        assert again is ours  # an equal weighting gets the same searcher back
+
+
+def test_a_nested_reading_is_refused_rather_than_deadlocked(kb: KnowledgeBase) -> None:
+    with kb.reading():
+        with pytest.raises(RuntimeError, match="does not nest"):
+            with kb.reading():
+                pass
+    with kb.reading() as searcher:  # the outer reading released the lock
+        assert searcher.doc_count() > 0

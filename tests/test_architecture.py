@@ -1,0 +1,89 @@
+"""Dependencies run one way: kb ← indexer, kb ← webui, the `kb` command (kbcli) on top of both;
+inside kb, no package imports one that imports it back. Read from the source's import
+statements (lazy imports inside functions included), so a new shortcut fails here."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+KB_PACKAGES = ("analysis", "categories", "search", "storage")
+
+
+def _unit(module: str) -> str | None:
+    """The architectural unit of a module: kb's sub-packages, kb's own modules, or a top package."""
+    parts = module.split(".")
+    if parts[0] == "kb":
+        return f"kb.{parts[1]}" if len(parts) > 1 and parts[1] in KB_PACKAGES else "kb"
+    return parts[0] if parts[0] in ("indexer", "webui", "kbcli", "flask", "werkzeug", "waitress") else None
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def _edges() -> dict[str, set[str]]:
+    """Unit → the units its modules import (itself left out)."""
+    edges: dict[str, set[str]] = {}
+    for top in ("kb", "indexer", "webui", "kbcli"):
+        for path in (ROOT / top).rglob("*.py"):
+            module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            source = _unit(module)
+            assert source is not None
+            targets = {_unit(name) for name in _imports(path)} - {None, source}
+            edges.setdefault(source, set()).update(t for t in targets if t)
+    return edges
+
+
+ALLOWED = {
+    "kb": {"kb.analysis", "kb.categories", "kb.search", "kb.storage"},
+    "kb.analysis": set(),
+    "kb.storage": {"kb", "kb.analysis"},
+    "kb.categories": {"kb", "kb.analysis"},
+    "kb.search": {"kb", "kb.analysis", "kb.categories", "kb.storage"},
+    "indexer": {"kb", "kb.analysis", "kb.categories", "kb.search", "kb.storage"},
+    "webui": {"kb", "kb.categories", "kb.search", "kb.storage", "flask", "werkzeug", "waitress"},
+    "kbcli": {"kb", "indexer", "webui"},
+}
+
+
+def test_packages_import_only_downwards() -> None:
+    edges = _edges()
+    extra = {unit: sorted(targets - ALLOWED.get(unit, set())) for unit, targets in edges.items()}
+    assert not {u: t for u, t in extra.items() if t}, "imports against the direction of the architecture"
+
+
+def test_kb_modules_import_neither_the_faces_nor_each_other_circularly() -> None:
+    edges = _edges()
+    # kb's own modules (models, errors, views, config, export, cli) sit below its packages except
+    # for the cli, which sits on top: only kb/cli.py may import kb.search, kb.storage, kb.categories.
+    for path in (ROOT / "kb").glob("*.py"):
+        imported = {_unit(name) for name in _imports(path)}
+        if path.name != "cli.py":
+            assert not imported & {"kb.search", "kb.storage", "kb.categories"}, path.name
+    for unit, targets in edges.items():
+        for target in targets:
+            if unit.startswith("kb.") and target.startswith("kb.") and target != "kb":
+                assert unit not in edges.get(target, set()), f"{unit} and {target} import each other"
+
+
+@pytest.mark.parametrize("module, absent", [
+    ("kb.search", ("flask", "indexer", "webui")),
+    ("indexer.build", ("flask", "webui")),
+    ("kb.cli", ("flask", "indexer", "webui")),
+])
+def test_importing_a_package_loads_nothing_above_it(module: str, absent: tuple[str, ...]) -> None:
+    code = f"import sys, {module}; print(' '.join(m for m in {absent!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == ""
