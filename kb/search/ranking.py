@@ -23,7 +23,7 @@ class RankingParams:
     heading_stem: float = 0.3
     title_stem: float = 0.0
     words: float = 0.5  # the unstemmed, unfolded word field: the word exactly as written
-    # Measured at 0 (bench/tune.py, judged queries + PIAF-dev): the sum over concepts already
+    # Measured at 0 (bench/evaluation/tune.py, judged queries + PIAF-dev): the sum over concepts already
     # ranks passages covering more of the query first; a constant bonus cost PIAF R@1.
     coverage: float = 0.0  # constant bonus per distinct query concept a passage contains
     # Measured at 0 too: pair proximity helped no judged type and cost PIAF R@1 0.026.
