@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -22,7 +22,7 @@ index_option = click.option(
 )
 
 
-def fail(exc: KBError) -> None:
+def fail(exc: KBError) -> NoReturn:
     """Print a library error as a message with its hint, and exit 1."""
     click.secho(f"Error: {exc.message}", fg="red", err=True)
     if exc.hint:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from kb.models import Passage
@@ -18,7 +18,7 @@ CSV_COLUMNS = [
 ]
 
 
-def export_records(passages: Iterable[Passage], documents: Documents) -> Iterable[PassageRecord]:
+def export_records(passages: Iterable[Passage], documents: Documents) -> Iterator[PassageRecord]:
     """Each passage with every field a researcher needs to cite and analyse it."""
     for p in passages:
         yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})))
@@ -39,6 +39,7 @@ def write_csv(passages: Iterable[Passage], documents: Documents, out: TextIO) ->
 
 
 def _csv_row(rec: PassageRecord) -> dict[str, Any]:
+    """One flat row: spreadsheets want text cells, not nested lists."""
     doc = rec.document
     return {
         "id": rec.id,

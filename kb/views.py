@@ -13,7 +13,7 @@ from kb.models import Explanation, Link, Passage
 
 V = TypeVar("V", bound="PassageView")
 
-# Field metadata read by to_json() and by the OpenAPI schema (webui/openapi.py), beside
+# Field metadata read by to_json() and by the OpenAPI schema (webui/jsonschema.py), beside
 # "description" and "schema" (a JSON schema more precise than the field's type).
 HIDDEN = {"json": False}  # kept on the object, never in its JSON
 OPTIONAL = {"omit_none": True}  # left out of the JSON when None (not null)
@@ -68,8 +68,9 @@ class PassageView(JsonView):
     """Base of the views of one passage; each subclass's fields are the keys it shows."""
 
     @classmethod
-    def of(cls: type[V], passage: Passage, document: DocumentSummary, **extra: Any) -> V:
-        """The view of `passage`: its fields filled from the passage, the document and `extra`."""
+    def of(cls: type[V], passage: Passage, document: DocumentSummary | None = None, **extra: Any) -> V:
+        """The view of `passage`: its fields filled from the passage, its document (for the views
+        that show it) and `extra`."""
         facts: dict[str, Any] = {
             "id": passage.id,
             "document": document,

@@ -82,6 +82,7 @@ def test_kb_modules_import_neither_the_faces_nor_each_other_circularly() -> None
     ("kb.search", ("flask", "indexer", "webui")),
     ("indexer.build", ("flask", "webui")),
     ("kb.cli", ("flask", "indexer", "webui")),
+    ("kbcli", ("flask", "whoosh", "spacy")),  # `kb --help`, `kb index` start without the web stack
 ])
 def test_importing_a_package_loads_nothing_above_it(module: str, absent: tuple[str, ...]) -> None:
     code = f"import sys, {module}; print(' '.join(m for m in {absent!r} if m in sys.modules))"

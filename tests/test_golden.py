@@ -31,8 +31,8 @@ FILTERED = [
 ]
 PAGES = ["/api/", "/api/documents", "/api/categories", "/api/export.csv", "/api/export.ndjson",
          "/api/export.csv?q=reconnaissance+faciale", "/api/export.ndjson?category=surveillance", "/api/passages/nope",
-         "/api/documents/nope"]
-CLI_SEARCHES = ["reconnaissance faciale", "pétition OR tract", "reconnaisance", "ornithorynque"]
+         "/api/documents/nope", "/api/openapi.json", "/api/search?q=" + "surveillance " * 50]
+CLI_SEARCHES = ["reconnaissance faciale", "pétition OR tract", "reconnaisance", "ornithorynque", "--explain armes autonomes"]
 
 
 def _outputs(client: FlaskClient, corpus_index: Path) -> dict[str, str]:

@@ -46,13 +46,13 @@ QUERIES = [
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: type(q).__name__)
 def test_scores_equal_whooshs_for_every_query_shape(kb: KnowledgeBase, query: Query) -> None:
-    with kb.reading() as searcher:
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         _assert_same(score_matches(searcher, query), _whoosh_scores(searcher, query))
 
 
 @pytest.mark.parametrize("text", ['"services publics" danemark', "discord serveur", "comment les gouvernements utilisent -espions ?"])
 def test_compiled_queries_without_thesaurus_alternatives_score_as_whoosh(kb: KnowledgeBase, text: str) -> None:
-    with kb.reading() as searcher:
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         query = compile_query(parse_query(text), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
         assert "DisjunctionMax" not in repr(query)  # see the next test for those
         _assert_same(score_matches(searcher, query), _whoosh_scores(searcher, query))
@@ -61,7 +61,7 @@ def test_compiled_queries_without_thesaurus_alternatives_score_as_whoosh(kb: Kno
 def test_a_thesaurus_alternative_scores_the_best_of_its_options(kb: KnowledgeBase) -> None:
     # Whoosh's DisjunctionMaxMatcher takes max(a.score(), b.score()) while one of them may sit
     # on another passage, so a passage could score more than any of its alternatives.
-    with kb.reading() as searcher:
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         query = compile_query(parse_query("technologies interdire"), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
         assert "DisjunctionMax" in repr(query)
         dismax = next(q for q in query.subqueries if isinstance(q, DisjunctionMax))
@@ -80,7 +80,7 @@ def test_several_segments_and_deletions_score_as_one(corpus_copy: Path, tmp_path
     build_index([corpus_copy], root)  # incremental: a new segment, the old passages deleted
     kb = KnowledgeBase(root)
     query = Or([Term("text", "manifester"), Term("text_stem", "manifest"), Term("text", "laboratoire")])
-    with kb.reading() as searcher:
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         assert len(searcher.leaf_searchers()) > 1 or searcher.reader().has_deletions()
         got, expected = score_matches(searcher, query), _whoosh_scores(searcher, query)
         _assert_same(got, expected)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from kb.config import index_dir
-from kb.storage.store import KnowledgeBase
+
+if TYPE_CHECKING:  # imported by create_app(): `kb index` and `kb --help` (kbcli) load no Flask
+    from flask import Flask
 
 ACCESS_LOGGER = "webui.access"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory (Flask tutorial style): config from defaults, env, then tests."""
+    from flask import Flask
+
+    from kb.storage.store import KnowledgeBase
+
     app = Flask(__name__)
     app.config.from_mapping(
         KB_INDEX=None,

@@ -11,7 +11,7 @@ from kb.export import write_csv, write_ndjson
 from kb.models import Passage
 from kb.search import MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.categories.taxonomy import load_taxonomy
-from kb.views import DocumentPassage, DocumentSummary
+from kb.views import DocumentPassage
 from webui import params
 from webui.openapi import openapi_spec
 from webui.service import get_kb, passage_detail
@@ -62,8 +62,7 @@ def document(doc_id: str) -> Response:
     """One document's metadata and all its passages in reading order."""
     kb = get_kb()
     doc = kb.document(doc_id)
-    summary = DocumentSummary.of(doc_id, doc)
-    passages = [DocumentPassage.of(p, summary).to_json() for p in kb.document_passages(doc_id)]
+    passages = [DocumentPassage.of(p).to_json() for p in kb.document_passages(doc_id)]
     return jsonify({"document": doc, "passages": passages})
 
 

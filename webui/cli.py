@@ -32,7 +32,7 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, worker
         from kb.search import SearchRequest, search
         from webui.service import get_kb
 
-        # Warm the app's own KnowledgeBase (spaCy, thesaurus, searcher) before the first user.
+        # Warm the app's own KnowledgeBase (spaCy, thesaurus, reader) before the first user.
         search(get_kb(), SearchRequest("ia", limit=1))
     click.echo(f"Base de connaissances servie sur http://{host}:{port}/ (index : {root})", err=True)
     if debug:

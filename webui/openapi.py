@@ -16,7 +16,11 @@ VIEWS: tuple[type, ...] = (Link, DocumentSummary, Explanation, SearchResult, Sea
 
 def _schemas() -> dict[str, Any]:
     """Every component: the typed views of kb, then the shapes the API builds itself."""
-    return {"Error": _error_schema(), **{v.__name__: view_schema(v, VIEWS) for v in VIEWS}, **_service_schemas()}
+    views = {v.__name__: view_schema(v, VIEWS) for v in VIEWS}
+    service = _service_schemas()
+    listed = ("Document", "DocumentList")  # before the passages of a document, as the API reads
+    return {"Error": _error_schema(), **{k: v for k, v in views.items() if k != "DocumentPassage"},
+            **{k: service.pop(k) for k in listed}, "DocumentPassage": views["DocumentPassage"], **service}
 
 
 def _error_schema() -> dict[str, Any]:

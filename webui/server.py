@@ -146,7 +146,7 @@ class _Supervisor:
             self.balance.claim(slot)
             kb = self.app.extensions.get("kb")
             if isinstance(kb, KnowledgeBase):
-                kb.release()  # file handles are not shared across processes: open our own searcher
+                kb.release()  # file handles are not shared across processes: open our own reader
             # Only SIGTERM: a terminal's Ctrl-C reaches the whole group, and the supervisor forwards it
             # once (a worker taking it too would count it as the second, "stop now", signal).
             _run_worker(self.app, self.sock, self.threads, announce=False, signals={signal.SIGTERM}, parent=os.getppid(),

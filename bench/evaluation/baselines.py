@@ -37,7 +37,7 @@ class Record:
     title: str
 
 
-def export_records(kb: KnowledgeBase) -> list[Record]:
+def index_records(kb: KnowledgeBase) -> list[Record]:
     """Every passage of an index with the heading and title our own fields are built from."""
     docs = kb.snapshot().documents
     return [

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.evaluation import piaf as piaf_set
-from bench.evaluation.baselines import Fts5, Ours, OursFast, WhooshDefault, export_records
+from bench.evaluation.baselines import Fts5, Ours, OursFast, WhooshDefault, index_records
 from bench.evaluation.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
 from bench.evaluation.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index
@@ -50,7 +50,7 @@ def source_state() -> dict[str, Any]:
 
 def _systems(kb: KnowledgeBase, params: RankingParams) -> dict[str, Any]:
     """The three systems over the passages of one index."""
-    records = export_records(kb)
+    records = index_records(kb)
     return {"ours": Ours(kb, params), "whoosh-default": WhooshDefault(records), "fts5": Fts5(records)}
 
 

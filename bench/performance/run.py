@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.evaluation.baselines import Fts5, export_records
+from bench.evaluation.baselines import Fts5, index_records
 from bench.performance.http import run_wrk, startup_seconds
 from bench.performance.hostile import bench_hostile
 from bench.performance.queries import build_queries, vocabulary
@@ -80,7 +80,7 @@ def bench_queries(index: Path, n: int) -> dict[str, Any]:
         ms = (time.perf_counter() - t) * 1000
         ours.append(ms)
         by_kind.setdefault(q.kind, []).append(ms)
-    fts5 = Fts5(export_records(kb))
+    fts5 = Fts5(index_records(kb))
     fts: list[float] = []
     for q in queries:
         t = time.perf_counter()

@@ -24,7 +24,7 @@ class Page:
     facets: dict[str, dict[str, int]]
 
 
-def page(searcher: Searcher, query: Query, request: SearchRequest, browse: bool) -> Page:
+def select_page(searcher: Searcher, query: Query, request: SearchRequest, browse: bool) -> Page:
     """Ranked by score, or with `browse` every passage (of the filters) in reading order."""
     window = request.offset + request.limit
     if browse:

@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
 from kb.search.match import matching_docnums
-from kb.search.page import Page, page
+from kb.search.page import Page, select_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.request import SearchRequest, validate
@@ -49,14 +49,13 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = (compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
                 if not parsed.empty else CompiledQuery(Every()))
-    found = page(searcher, compiled.query, request, browse=parsed.empty)
+    found = select_page(searcher, compiled.query, request, browse=parsed.empty)
     if found.total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
         corrected_query = suggestion  # every match is owed to the corrections: say so
     if found.total == 0 and suggestion and request.correct:
         corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
-        retried = page(searcher, corrected.query, request, browse=False)
-        found = retried
-        if retried.total:
+        found = select_page(searcher, corrected.query, request, browse=False)
+        if found.total:
             compiled, corrected_query = corrected, suggestion
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
@@ -91,5 +90,5 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
     every = replace(request, limit=max_results, offset=0)  # the page is then all of them
     with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         query = compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).query if not parsed.empty else Every()
-        found = page(searcher, query, every, browse=parsed.empty)
+        found = select_page(searcher, query, every, browse=parsed.empty)
         return [Passage.from_dict(fields["payload"]) for fields, _ in found.hits]

@@ -1,6 +1,6 @@
 """Exhaustive BM25F scoring by posting-list accumulation, with Whoosh's own scores.
 
-An exact top k needs every match scored (see kb/search/pipeline.py). Whoosh does that by stepping a tree
+An exact top k needs every match scored (see kb/search/page.py). Whoosh does that by stepping a tree
 of matcher objects one passage at a time, about 70 µs per match in Python, so a query of frequent
 words (thousands of matches) takes hundreds of milliseconds. Reading each term's postings a block
 at a time and adding its BM25F contributions into a dict computes the same scores (same scorer

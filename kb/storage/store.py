@@ -136,17 +136,18 @@ class KnowledgeBase:
 
     @contextmanager
     def reading(self, weighting: WeightingModel | None = None) -> Iterator[Searcher]:
-        """A searcher of the build to serve, scoring with `weighting` (Whoosh's BM25F if None),
+        """A searcher of the build to serve, scoring with `weighting` (None for reads that do not
+        score: Whoosh's own BM25F then; kb.search passes its RankingParams' weighting),
         held by one thread at a time; refreshed when a new build is switched in.
 
         One reader per process rather than one per thread: each keeps its own caches (eight
         server threads held eight copies, 1.2 GB resident), and Whoosh scores in Python, so
         threads never ran searches in parallel anyway. Searchers of other weightings (the
         tuner's) share that reader and its caches. A reading does not nest: pass the searcher."""
-        snap = self.snapshot()
         if self._holder == threading.get_ident():
             raise RuntimeError("KnowledgeBase.reading() does not nest: pass the searcher down instead")
         with self._search_lock:
+            snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
                 yield self._searcher(snap, weighting)
