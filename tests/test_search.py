@@ -238,3 +238,12 @@ def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBas
     assert isinstance(query, DisjunctionMax)
     two_words = [q for q in query.subqueries if isinstance(q, And) and len(q.subqueries) == 2]
     assert two_words and all(q.boost == pytest.approx(DEFAULT_PARAMS.thesaurus / 2) for q in two_words)
+
+
+def test_one_query_length_bound_for_the_parser_and_the_web_face() -> None:
+    from kb.search import MAX_QUERY_CHARS
+    from kb.search.parse import parse_query
+
+    assert parse_query("surveillance " * (MAX_QUERY_CHARS // 13)).notes == []  # up to the bound, read whole
+    long = parse_query("surveillance " * (MAX_QUERY_CHARS // 13 + 5)).notes
+    assert long == [f"La requête a été tronquée à {MAX_QUERY_CHARS} caractères."] and MAX_QUERY_CHARS == 1000
