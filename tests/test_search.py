@@ -244,6 +244,8 @@ def test_one_query_length_bound_for_the_parser_and_the_web_face() -> None:
     from kb.search import MAX_QUERY_CHARS
     from kb.search.parse import parse_query
 
-    assert parse_query("surveillance " * (MAX_QUERY_CHARS // 13)).notes == []  # up to the bound, read whole
-    long = parse_query("surveillance " * (MAX_QUERY_CHARS // 13 + 5)).notes
-    assert long == [f"La requête a été tronquée à {MAX_QUERY_CHARS} caractères."] and MAX_QUERY_CHARS == 1000
+    words = "reconnaissance faciale " * 20  # 40 words (past the 32 terms searched), 460 characters
+    text = words + "x" * (MAX_QUERY_CHARS - len(words))
+    assert "tronquée" not in " ".join(parse_query(text).notes)  # up to the bound, read whole
+    assert f"La requête a été tronquée à {MAX_QUERY_CHARS} caractères." in parse_query(text + "y").notes
+    assert MAX_QUERY_CHARS == 1000
