@@ -79,3 +79,11 @@ def test_french_words_are_told_from_typos(word: str, known: bool) -> None:
     from kb.analysis.lexicon import is_french_word
 
     assert is_french_word(word) is known
+
+
+def test_an_inverted_verb_and_pronoun_are_two_words_not_one() -> None:
+    words = word_analyzer()
+    assert analyze(words, "veut-elle") == ["veut"] and analyze(words, "va-t-il") == ["va"]
+    assert analyze(words, "dites-moi") == ["dites"] and analyze(stem_analyzer(), "pensez-vous") == ["pens"]
+    assert analyze(words, "peut-être") == ["peutêtre", "peut"]  # a compound word keeps its joined form
+    assert "etatsunis" in analyze(lemma_analyzer(), "les États-Unis")

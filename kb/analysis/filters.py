@@ -13,6 +13,9 @@ from kb.analysis.stopwords import FRENCH_STOP_WORDS
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'", re.I)
 _INCLUSIVE_DOT = re.compile(r"[·‧•]")
 _ACRONYM = re.compile(r"^[A-ZÀ-Ý]{2,6}$")
+# Pronouns that follow a verb with a hyphen in questions and imperatives: such a pair is two
+# words, never one (« veutelle » is in no passage).
+CLITICS = frozenset("je tu il elle on nous vous ils elles ce moi toi lui leur le la les en y".split())
 
 
 def _surface(token: Token) -> str:
@@ -70,8 +73,10 @@ class CompoundFilter(Filter):
                 yield t
                 continue
             original = t.text
-            t.text = "".join(parts)
-            yield t
+            inverted = parts[-1].lower() in CLITICS  # « veut-elle », « peut-on », « dites-moi »: a verb and its pronoun
+            if not inverted:
+                t.text = "".join(parts)
+                yield t
             for part in parts:
                 if part.lower() in FRENCH_STOP_WORDS or part.lower() in {"t", "en", "y"}:
                     continue

@@ -7,6 +7,7 @@ from typing import Any
 from kb.analysis import analyze, fold_accents, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
 from kb.search.parse import ParsedQuery
+from kb.storage.schema import LEMMA_FIELDS, STEM_FIELDS
 
 _words = word_analyzer()
 _lemma = lemma_analyzer()
@@ -20,12 +21,14 @@ ROOT_LETTERS = 5  # « violen|tes » / « violen|ce »; « ju|riste » / « ju|s
 
 
 def _known(reader: Any, word: str) -> bool:
-    """A word is known when its lemma or stem is indexed (so unaccented input is known)."""
+    """A word is known when its lemma or stem is indexed in a passage, a heading or a title (so
+    unaccented input is known, and so is « technosolutionnisme », a heading's word)."""
     lemmas = analyze(_lemma, word)
     stems = analyze(_stem, word)
     if not lemmas and not stems:
         return True  # a stop word: nothing to correct
-    return any(reader.doc_frequency("text", t) for t in lemmas) or any(reader.doc_frequency("text_stem", t) for t in stems)
+    return (any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemmas)
+            or any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems))
 
 
 def _best(reader: Any, word: str) -> str | None:
