@@ -26,6 +26,8 @@ from kb.errors import IndexDamagedError, IndexLockedError, KBError
 from kb.storage.integrity import verify_build
 from kb.storage.layout import LOCK, current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
+from kb.semantic.model import load_embedder
+from kb.semantic.vectors import has_vectors
 from kb.storage.schema import SCHEMA_VERSION, build_schema
 from indexer.text import count_words
 
@@ -87,6 +89,7 @@ def build_index(
     n_process: int = 1,
     force: bool = False,
     follow_symlinks: bool = False,
+    semantic: bool = True,
 ) -> BuildReport:
     """Index `corpus` into `root`; unchanged files are reused unless `force`, and the current
     build keeps serving until the verified new one replaces it."""
@@ -99,7 +102,7 @@ def build_index(
         sources = read_corpus(corpus, old_files, max_bytes, follow_symlinks)
         report.warnings.extend(sources.warnings)
         state = Changes(sources, old_files, report)
-        if old and not state.to_load and not state.vanished():
+        if old and not state.to_load and not state.vanished() and _vectors_as_asked(previous, semantic):
             _fail_if_strict(strict, report)
             report.up_to_date = True
             report.index_path = previous  # type: ignore[assignment]
@@ -113,9 +116,11 @@ def build_index(
         _analyse(plan, n_process, report)
         plan.config = _config_hash()
         plan.warnings = report.warnings + report.skipped
+        plan.semantic = semantic
         clock = time.perf_counter()
         final, manifest = write_build(root, plan, progress)
         report.timings["write"] = time.perf_counter() - clock
+        _note_vectors(report, manifest.get("vectors"))
         cleanup(root, final, base or _newest_other(root, final))
         report.reindexed = sorted(doc.meta.id for doc, _ in plan.documents.values())
         report.removed = state.removed(manifest["files"])
@@ -123,6 +128,21 @@ def build_index(
         report.index_path = final
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _vectors_as_asked(previous: Path | None, semantic: bool) -> bool:
+    """The build has vectors if and only if they were asked for (and the model can make them)."""
+    has = previous is not None and has_vectors(previous)
+    return has == semantic or (semantic and load_embedder() is None)
+
+
+def _note_vectors(report: BuildReport, vectors: dict[str, Any] | None) -> None:
+    report.vectors = vectors
+    if vectors is None:
+        return
+    report.timings["embed"] = vectors["seconds"]
+    if vectors.get("unavailable"):
+        report.warnings.append(f"semantic search unavailable ({vectors['unavailable']}): the index was built for words alone")
 
 
 def _fail_if_strict(strict: bool, report: BuildReport) -> None:

@@ -28,9 +28,10 @@ def register(group: click.Group) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--force", is_flag=True, help="Rebuild every file from scratch, whatever the hashes say.")
 @click.option("--verify", is_flag=True, help="Only check the current build (checksums, every passage read, a query per field).")
+@click.option("--no-semantic", "no_semantic", is_flag=True, help="Store no passage vectors: search by words alone (faster build).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that lead outside the corpus folders (off: they are skipped with a warning).")
 def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max_bytes: int | None, jobs: int, quiet: bool,
-              force: bool, verify: bool, follow_symlinks: bool) -> None:
+              force: bool, verify: bool, follow_symlinks: bool, no_semantic: bool) -> None:
     """Build (or update) the index from the corpus; the new build is verified, then switched in atomically."""
     from indexer.build import build_index
     from indexer.loaders.source import MAX_FILE_BYTES
@@ -46,7 +47,7 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
             return
         bar = bars.get(stage)
         if bar is None:
-            label = {"load": "Lecture des documents", "index": "Indexation des passages"}.get(stage, stage)
+            label = {"load": "Lecture des documents", "index": "Indexation des passages", "embed": "Calcul des vecteurs"}.get(stage, stage)
             bar = bars[stage] = click.progressbar(length=total, label=label, file=sys.stderr)
             bar.__enter__()
         bar.update(done - bar.pos)
@@ -55,7 +56,7 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
 
     report = build_index(
         corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
-        n_process=jobs, force=force, follow_symlinks=follow_symlinks,
+        n_process=jobs, force=force, follow_symlinks=follow_symlinks, semantic=not no_semantic,
     )
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
@@ -68,6 +69,9 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
         click.echo(f"  réindexés : {len(report.reindexed)}, retirés : {len(report.removed)}, ignorés : {len(report.skipped)}, avertissements : {len(report.warnings)}")
         if report.removed:
             click.echo("  documents retirés : " + ", ".join(report.removed))
+        if report.vectors and not report.vectors.get("unavailable"):
+            v = report.vectors
+            click.echo(f"  vecteurs (sens) : {v['embedded']} calculés, {v['reused']} repris, en {v['seconds']:.1f} s")
     click.echo(f"  emplacement : {report.index_path}")
     if strict and (report.warnings or report.skipped):
         sys.exit(2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -21,3 +22,4 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per phase, for benchmarks
+    vectors: dict[str, Any] | None = None  # the embedding stage: embedded, reused, seconds (None: no vectors asked)

@@ -13,6 +13,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from indexer.embed import EmbeddingReport, passage_vectors
 from kb.analysis import LEMMAS, clear_memo
 from kb.errors import IndexDamagedError, KBError
 from kb.storage.integrity import file_checksums, verify_build
@@ -21,6 +22,7 @@ from kb.models import LoadedDocument, Passage
 from kb.storage.schema import SCHEMA_VERSION, build_schema
 from kb.search.snippets import term_spans
 from kb.search.thesaurus import write_compiled
+from kb.semantic.vectors import remove_vectors, write_vectors
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,6 +38,7 @@ class BuildPlan:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     config: str = ""
     warnings: list[str] = field(default_factory=list)
+    semantic: bool = True  # store every passage's vector with the build
 
 
 def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -> tuple[Path, dict[str, Any]]:
@@ -49,6 +52,7 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -
         else:
             ix = whoosh_index.create_in(str(build), schema)
         _add_passages(ix, plan, progress)
+        embedding = _write_vectors(ix, build, plan, progress)
         write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
         manifest = {
             "schema_version": SCHEMA_VERSION,
@@ -56,6 +60,7 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -
             "files": plan.files,
             "config": plan.config,
             "warnings": plan.warnings,
+            "vectors": embedding.to_dict() if embedding else None,
             "index_files": file_checksums(build),
         }
         write_manifest(build, manifest)
@@ -73,6 +78,19 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -
         shutil.rmtree(build, ignore_errors=True)
         raise
     return final, manifest
+
+
+def _write_vectors(ix: Any, build: Path, plan: BuildPlan, progress: Progress | None) -> EmbeddingReport | None:
+    """The passages' vectors saved in the build (or none, when not asked for or unavailable)."""
+    if not plan.semantic:
+        remove_vectors(build)  # a copy of a build with vectors keeps none
+        return None
+    vectors, report = passage_vectors(ix, plan.previous, progress)
+    if vectors is None:
+        remove_vectors(build)
+    else:
+        write_vectors(build, vectors)
+    return report
 
 
 def _copy_build(previous: Path, build: Path) -> None:

@@ -63,13 +63,16 @@ def register(group: click.Group) -> None:
 @click.option("--category", "categories", multiple=True, help="Only these categories (repeatable: any of them).")
 @click.option("--document", "documents", multiple=True, help="Only these documents (repeatable).")
 @click.option("--explain", is_flag=True, help="Include why each passage got its categories.")
+@click.option("--mode", type=click.Choice(["hybrid", "lexical"]), default=None,
+              help="hybrid: words and meaning (default when the index has vectors); lexical: words alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON object of the API.")
-def search_cmd(query: tuple[str, ...], index_path: str | None, limit: int, offset: int, categories: tuple[str, ...], documents: tuple[str, ...], explain: bool, as_json: bool) -> None:
+def search_cmd(query: tuple[str, ...], index_path: str | None, limit: int, offset: int, categories: tuple[str, ...], documents: tuple[str, ...],
+               explain: bool, mode: str | None, as_json: bool) -> None:
     """Search passages; prints document, section and snippet for each result."""
     from kb.search import SearchRequest, search
 
     kb = open_kb(index_path)
-    response = search(kb, SearchRequest(" ".join(query), categories, documents, limit, offset, explain))
+    response = search(kb, SearchRequest(" ".join(query), categories, documents, limit, offset, explain, mode=mode))
     if as_json:
         click.echo(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
         return
@@ -80,6 +83,8 @@ def _print_results(response: SearchResponse) -> None:
     """The results as a reader scans them: document, section, snippet with [marked] words."""
     import html
     import re
+
+    from kb.search.found import FRENCH as FOUND_BY_FRENCH
 
     if response.corrected_query:
         click.echo(f"Aucun résultat pour « {response.query} » ; résultats pour « {response.corrected_query} ».")
@@ -98,7 +103,8 @@ def _print_results(response: SearchResponse) -> None:
             click.echo("   " + " › ".join(r.section))
         click.echo(f"   {snippet}")
         cats = ", ".join(r.categories) or "—"
-        click.echo(f"   id: {r.id}  catégories: {cats}  score: {r.score:.2f}")
+        how = ", ".join(FOUND_BY_FRENCH[f] for f in r.found_by)
+        click.echo(f"   id: {r.id}  catégories: {cats}  score: {r.score:.4f}" + (f"  trouvé par : {how}" if how else ""))
 
 
 @click.command("export")

@@ -22,3 +22,12 @@ def corpus_dirs(explicit: list[str] | tuple[str, ...] | None = None) -> list[Pat
     if env:
         return [Path(p) for p in env.split(os.pathsep) if p]
     return [DEFAULT_CORPUS]
+
+
+def cache_dir() -> Path:
+    """Per-user caches (compiled patterns, passage vectors): $KB_CACHE_DIR, else
+    $XDG_CACHE_HOME/kb-risques-ia, else ~/.cache/kb-risques-ia."""
+    explicit = os.environ.get("KB_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "kb-risques-ia"

@@ -92,6 +92,8 @@ class SearchResult(PassageView):
 
     id: str
     score: float
+    found_by: tuple[str, ...] = field(metadata={"schema": {"type": "array", "items": {"enum": ["words", "thesaurus", "correction", "meaning"]},
+                                      "description": "How the passage was found: its words, a thesaurus expression, a spelling correction, its meaning."}})
     text: str
     snippet: str = field(metadata={"description": "HTML-escaped excerpt; matches wrapped in <mark>."})
     document: DocumentSummary
@@ -104,10 +106,11 @@ class SearchResult(PassageView):
 
 @dataclass(frozen=True)
 class RelatedPassage(PassageView):
-    """A passage sharing key terms with another ("more like this")."""
+    """A passage related to another ("more like this"), and why."""
 
     id: str
     score: float
+    reason: str = field(metadata={"description": "Why it is related: « sens proche, autre document », « mots-clés en commun »…"})
     text: str
     document: DocumentSummary
     section: tuple[str, ...]

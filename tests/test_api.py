@@ -41,7 +41,7 @@ def test_search_is_the_service_object(client: FlaskClient, kb: KnowledgeBase) ->
     assert response.status_code == 200
     expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5)).to_json()))
     assert response.get_json() == expected
-    assert list(response.get_json()) == ["query", "total", "limit", "offset", "results", "facets",
+    assert list(response.get_json()) == ["query", "total", "limit", "offset", "mode", "results", "facets",
                                          "suggestion", "expansions", "corrected_query", "notes"]
 
 

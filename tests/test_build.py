@@ -16,7 +16,7 @@ from kb.storage.store import KnowledgeBase
 
 
 def _ids(root: Path, query: str) -> list[str]:
-    return [r["id"] for r in search(KnowledgeBase(root), SearchRequest(query, limit=100)).to_json()["results"]]
+    return [r["id"] for r in search(KnowledgeBase(root), SearchRequest(query, limit=100, mode="lexical")).to_json()["results"]]
 
 
 def test_build_writes_a_build_dir_and_points_current_at_it(corpus_index: Path) -> None:

@@ -100,19 +100,19 @@ def test_the_last_good_build_keeps_serving_while_the_current_one_is_damaged(corp
     server = LiveServer(root, tmp_path / "server.log")
     try:
         server.wait_ready()
-        assert _get(server.url + "/api/search?q=ornithorynque")[1]["total"] == 1
+        assert _get(server.url + "/api/search?q=ornithorynque&mode=lexical")[1]["total"] == 1
         damaged = current_build(root).name  # type: ignore[union-attr]
         _garble(root)
         status, body = _get(server.url + "/api/search?q=surveillance")
         assert status == 200 and body["total"] > 0  # answered from the previous build
-        assert _get(server.url + "/api/search?q=ornithorynque")[1]["total"] == 0
+        assert _get(server.url + "/api/search?q=ornithorynque&mode=lexical")[1]["total"] == 0
         status, health = _get(server.url + "/api/health")
         assert status == 200 and health["status"] == "degraded" and health["build"] == good
         assert health["damaged"]["build"] == damaged and "does not match its checksum" in health["damaged"]["problem"]
         assert f"serving the previous build {good}" in server.log()
         assert _reindex(corpus_copy, root).returncode == 0
         status, health = _get(server.url + "/api/health")
-        assert health["status"] == "ok" and _get(server.url + "/api/search?q=ornithorynque")[1]["total"] == 1
+        assert health["status"] == "ok" and _get(server.url + "/api/search?q=ornithorynque&mode=lexical")[1]["total"] == 1
     finally:
         server.stop()
 

@@ -104,11 +104,11 @@ def test_piaf_paragraphs_stay_intact(piaf_index: Path, piaf_data: piaf.PiafSet) 
 def test_fast_ranker_is_the_ranking_of_search(kb: KnowledgeBase, piaf_index: Path, piaf_data: piaf.PiafSet) -> None:
     ours = OursFast(kb)
     for entry in load_raw(JUDGED):
-        assert ours.rank(entry["query"]) == search_ids(kb, entry["query"]), entry["query"]
+        assert ours.rank(entry["query"]) == search_ids(kb, entry["query"], mode="lexical"), entry["query"]
     pkb = KnowledgeBase(piaf_index)
     ours = OursFast(pkb)
     for q in piaf_data.questions[::10]:
-        assert ours.rank(q.text) == search_ids(pkb, q.text), q.text
+        assert ours.rank(q.text) == search_ids(pkb, q.text, mode="lexical"), q.text
 
 
 def test_failing_queries_say_which_query_words_their_passages_lack(judged_results: dict[str, Any]) -> None:
@@ -124,19 +124,20 @@ def test_failing_queries_say_which_query_words_their_passages_lack(judged_result
 
 
 def test_no_query_ranks_above_the_ceiling_of_its_own_match_set(judged_results: dict[str, Any]) -> None:
-    """The matcher behind the ceiling sees the passages the ranker ranks: never less."""
+    """The matcher behind the ceiling sees the passages the lexical ranker ranks: never less
+    (the hybrid ranking also shows passages found by meaning, so it may pass that ceiling)."""
     judged = judged_results["judged"]
-    for row in judged["per_query"]:
-        assert row["ndcg@10"] <= row["ceiling"] + 1e-9, row["query"]
-    assert judged["ceiling"]["overall"] >= judged["systems"]["ours"]["overall"]["ndcg@10"]
-    assert "Ceiling of ours" in evaluate.tables(judged_results)
+    assert judged["ceiling"]["overall"] >= judged["systems"]["ours-lexical"]["overall"]["ndcg@10"]
+    for kind, row in judged["ceiling"]["per_type"].items():
+        assert row >= judged["systems"]["ours-lexical"]["per_type"][kind]["ndcg@10"] - 1e-9, kind
+    assert "Ceiling of words alone" in evaluate.tables(judged_results)
 
 
 # Targets ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="target not met yet (issue 4 stays open): judged nDCG@10 0.856 overall, "
-                   "question 0.655; strict, so the suite flags the day it passes and this marker must go")
+@pytest.mark.xfail(strict=True, reason="target not met yet (issue 4 stays open): judged nDCG@10 0.875 overall (hybrid), "
+                   "question 0.672; strict, so the suite flags the day it passes and this marker must go")
 def test_judged_query_targets(judged_results: dict[str, Any]) -> None:
     checks = judged_results["checks"]
     assert {c["name"] for c in checks} == {"judged nDCG@10"} | {f"judged nDCG@10 [{t}]" for t in JUDGED_TYPES}
@@ -149,8 +150,32 @@ def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
     piaf_part = piaf_results["piaf"]
     assert piaf_part["questions"] == 2025
     assert set(piaf_part["systems"]) == set(evaluate.SYSTEMS)
+    assert piaf_part["systems"]["ours"]["r@1"] > piaf_part["systems"]["ours-lexical"]["r@1"]  # meaning adds to words
     missed = [f"{c['name']} {c['value']:.3f} < {c['target']}" for c in piaf_results["checks"] if not c["ok"]]
     assert not missed, "missed: " + "; ".join(missed) + "\n\n" + evaluate.tables(piaf_results)
+
+
+MET = ["hybrid judged nDCG@10", "hybrid PIAF R@1"] + [f"hybrid [{t}] vs words alone" for t in JUDGED_TYPES]
+MISSED = ["hybrid judged [question]", "hybrid PIAF MRR@10"]  # 0.672 < 0.70 and 0.846 < 0.85 when written
+
+
+def _semantic_check(results: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in results["semantic_checks"] if c["name"] == name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", MET)
+def test_semantic_targets_met(judged_results: dict[str, Any], piaf_results: dict[str, Any], name: str) -> None:
+    check = _semantic_check(piaf_results if "PIAF" in name else judged_results, name)
+    assert check["ok"], f"{name} {check['value']:.3f} < {check['target']}"
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 16 floor not met yet: the suite flags the day it passes")
+@pytest.mark.parametrize("name", MISSED)
+def test_semantic_targets_missed(judged_results: dict[str, Any], piaf_results: dict[str, Any], name: str) -> None:
+    check = _semantic_check(piaf_results if "PIAF" in name else judged_results, name)
+    assert check["ok"], f"{name} {check['value']:.3f} < {check['target']}"
 
 
 def test_check_flag_sets_the_exit_status(judged_results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

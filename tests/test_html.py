@@ -86,7 +86,7 @@ def test_home(client: FlaskClient, kb: KnowledgeBase) -> None:
 # Search ---------------------------------------------------------------------------------------
 
 def test_search_results(client: FlaskClient) -> None:
-    soup = page(client, "/recherche?q=reconnaissance+faciale")
+    soup = page(client, "/recherche?q=reconnaissance+faciale&mode=lexical")
     assert tag(soup, "#q")["value"] == "reconnaissance faciale"
     assert "2 passages" in tag(soup, ".total").get_text(" ", strip=True)
     alternate = tag(soup, 'link[rel="alternate"]')["href"]

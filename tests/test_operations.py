@@ -169,7 +169,8 @@ def test_a_full_disk_says_how_much_space_a_build_needs(corpus_copy: Path, tmp_pa
         monkeypatch.undo()
         out = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")  # refused before any work
         assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
-        assert "not enough free space under" in out.stderr and "a build needs about 2.1 MB (twice the current index)" in out.stderr
+        needed = 2 * sum(f.stat().st_size for f in good.iterdir()) / 1e6
+        assert "not enough free space under" in out.stderr and f"a build needs about {needed:.1f} MB (twice the current index)" in out.stderr
         assert current_build(root) == good and not any(p.name.endswith(".tmp") for p in (root / "builds").iterdir())
         assert search(KnowledgeBase(root), SearchRequest("surveillance")).to_json()["total"] > 0
 

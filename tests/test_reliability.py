@@ -126,4 +126,4 @@ def test_hostile_corpus_gives_warnings_indexes_the_rest_and_stays_bounded(tmp_pa
     assert "tronque.md" in warnings and "boucle" in warnings
     assert result["rss_mb"] < 1500, result["rss_mb"]
     kb = KnowledgeBase(tmp_path / "idx")
-    assert search(kb, SearchRequest("surveillance biométrique")).to_json()["total"] == 1
+    assert search(kb, SearchRequest("surveillance biométrique", mode="lexical")).to_json()["total"] == 1

@@ -86,10 +86,10 @@ def test_stop_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> Non
 
 def test_question_words_rank_but_do_not_match_on_their_own(kb: KnowledgeBase) -> None:
     # "comment", "peut", "faire" give the query its form: « faire » alone is in many passages.
-    question = search(kb, SearchRequest("comment peut-on faire interdire la surveillance ?", limit=100)).to_json()
-    topic = search(kb, SearchRequest("interdire surveillance", limit=100)).to_json()
+    question = search(kb, SearchRequest("comment peut-on faire interdire la surveillance ?", limit=100, mode="lexical")).to_json()
+    topic = search(kb, SearchRequest("interdire surveillance", limit=100, mode="lexical")).to_json()
     assert question["total"] == topic["total"] > 0
-    assert search(kb, SearchRequest("faire", limit=1)).to_json()["total"] > topic["total"]  # alone, still searched
+    assert search(kb, SearchRequest("faire", limit=1, mode="lexical")).to_json()["total"] > topic["total"]  # alone, still searched
 
 
 @pytest.mark.parametrize(
@@ -139,11 +139,11 @@ def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
 
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
     call = "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"  # « Manifestez : rejoignez une des manifestations… »
-    response = search(kb, SearchRequest("manifestaton pause ia")).to_json()
+    response = search(kb, SearchRequest("manifestaton pause ia", mode="lexical")).to_json()
     assert response["suggestion"] == "manifestations pause ia" and response["corrected_query"] is None
     assert call in [r["id"] for r in response["results"][:5]]
     assert {"matched": "manifestaton", "entry": "orthographe", "added": ["manifestations"]} in response["expansions"]
-    exact = search(kb, SearchRequest("manifestaton pause ia", correct=False)).to_json()  # "search exactly what I typed"
+    exact = search(kb, SearchRequest("manifestaton pause ia", correct=False, mode="lexical")).to_json()  # "search exactly what I typed"
     assert call not in [r["id"] for r in exact["results"]] and exact["total"] > 0
     assert not [e for e in exact["expansions"] if e["entry"] == "orthographe"]
 
@@ -249,3 +249,10 @@ def test_one_query_length_bound_for_the_parser_and_the_web_face() -> None:
     assert "tronquée" not in " ".join(parse_query(text).notes)  # up to the bound, read whole
     assert f"La requête a été tronquée à {MAX_QUERY_CHARS} caractères." in parse_query(text + "y").notes
     assert MAX_QUERY_CHARS == 1000
+
+
+def test_questions_as_people_type_them_find_no_phantom_words(kb: KnowledgeBase) -> None:
+    inverted = search(kb, SearchRequest("quelles technologies amnesty veut-elle interdire ?", mode="lexical"))
+    assert not any("veutelle" in n for n in inverted.notes) and inverted.total > 0
+    heading_word = search(kb, SearchRequest("technosolutionnisme", mode="lexical"))  # a heading's word, in no passage text
+    assert heading_word.notes == () and heading_word.suggestion is None

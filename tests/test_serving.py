@@ -55,7 +55,7 @@ def test_server_keeps_answering_during_a_rebuild_and_serves_the_new_index(corpus
         (corpus_copy / "ornithorynque.md").write_text("# Nouveau\n\nL'ornithorynque surveille les rivières.\n", encoding="utf-8")
         build = subprocess.run([KB, "index", "--corpus", str(corpus_copy), "--index", str(root), "-q"], capture_output=True, text=True, timeout=300)
         assert build.returncode == 0, build.stderr
-        status, body = _get(f"{server.url}/api/search?q=ornithorynque")
+        status, body = _get(f"{server.url}/api/search?q=ornithorynque&mode=lexical")
         stop.set()
         for t in threads:
             t.join()

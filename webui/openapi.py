@@ -6,6 +6,7 @@ from typing import Any
 
 from kb.models import Explanation, Link
 from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
+from kb.search.request import MODES
 from kb.views import DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
 from webui.jsonschema import INT, NULLABLE_STR, STR, array, obj, ref, view_schema
 
@@ -91,6 +92,8 @@ def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int
     ]
     if paging:
         out += [
+            {"name": "mode", "in": "query", "description": "hybrid: words and meaning (the default when the index has vectors); lexical: words alone.",
+             "schema": {"type": "string", "enum": list(MODES)}},
             {"name": "limit", "in": "query", "description": "Results per page.",
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}},
             {"name": "offset", "in": "query", "description": "Results to skip.",

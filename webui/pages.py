@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 
 from kb.errors import InvalidParameterError
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
+from kb.search.found import FRENCH as FOUND_BY_FRENCH
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
 from webui.present import Pagination, categories_by_slug, citation, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
@@ -26,6 +27,12 @@ def _globals() -> dict[str, Any]:
     labels = {c.slug: c.label for c in load_taxonomy()}
     return {"french_date": french_date, "french_datetime": french_datetime, "excerpt": excerpt, "safe_url": safe_url,
             "category_labels": labels, "max_query_chars": MAX_QUERY_CHARS}
+
+
+@bp.app_template_filter("found_by_fr")
+def _found_by_fr(way: str) -> str:
+    """How a result was found, in the page's words."""
+    return FOUND_BY_FRENCH.get(way, way)
 
 
 def _run(req: SearchRequest) -> dict[str, Any]:

@@ -21,6 +21,7 @@ FRENCH_PARAMETERS = {
     "offset": "Ce numéro de page est hors limites.",
     "page": "Le numéro de page doit être un nombre entier positif.",
     "limit": "Le nombre de résultats par page n'est pas valide.",
+    "mode": "Le mode de recherche est « hybrid » (mots et sens) ou « lexical » (mots seuls).",
 }
 
 
@@ -79,6 +80,7 @@ def api_search(args: MultiDict[str, str]) -> SearchRequest:
     req = api_filters(args)
     req.limit = integer(args, "limit", 10)
     req.offset = integer(args, "offset", 0)
+    req.mode = single(args, "mode")
     return req
 
 
@@ -95,5 +97,6 @@ def html_search(args: MultiDict[str, str], page_size: int) -> tuple[SearchReques
         limit=min(page_size, MAX_LIMIT),
         offset=(page - 1) * page_size,
         correct=args.get("exact") != "1",
+        mode=args.get("mode") or None,
     )
     return request, page

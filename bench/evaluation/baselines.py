@@ -117,13 +117,14 @@ class Ours:
 
     name = "ours"
 
-    def __init__(self, kb: KnowledgeBase, params: RankingParams = DEFAULT_PARAMS) -> None:
+    def __init__(self, kb: KnowledgeBase, params: RankingParams = DEFAULT_PARAMS, mode: str | None = None) -> None:
         self._kb = kb
         self._params = params
+        self._mode = mode  # None: the service's default (hybrid when the index has vectors)
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the first results page of `k`."""
-        return search_ids(self._kb, query, self._params, k)
+        return search_ids(self._kb, query, self._params, k, self._mode)
 
     def close(self) -> None:
         pass
@@ -166,6 +167,7 @@ class OursFast:
         self._searcher.close()
 
 
-def search_ids(kb: KnowledgeBase, query: str, params: RankingParams = DEFAULT_PARAMS, k: int = 10) -> list[str]:
+def search_ids(kb: KnowledgeBase, query: str, params: RankingParams = DEFAULT_PARAMS, k: int = 10,
+               mode: str | None = None) -> list[str]:
     """The reference: passage ids from kb.search.search() itself."""
-    return [r.id for r in search(kb, SearchRequest(query, limit=k), params).results]
+    return [r.id for r in search(kb, SearchRequest(query, limit=k, mode=mode), params).results]

@@ -16,7 +16,8 @@ from typing import Any
 
 from bench.evaluation import piaf as piaf_set
 from bench.evaluation.baselines import OursFast, search_ids
-from bench.evaluation.evaluate import CORPUS, TARGETS, data_file, parse_params
+from bench.evaluation.evaluate import CORPUS, data_file, parse_params
+from bench.evaluation.targets import TARGETS
 from bench.evaluation.judged import JudgedQuery, resolve
 from bench.evaluation.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
 from indexer.build import build_index

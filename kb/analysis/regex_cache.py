@@ -21,6 +21,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from kb.config import cache_dir
 from typing import Any
 
 SLOW_SECONDS = 0.05  # compilations faster than this are not worth a file read
@@ -36,9 +38,8 @@ def supported() -> bool:
 
 def cache_file() -> Path:
     """Per user and Python build: $KB_CACHE_DIR, else $XDG_CACHE_HOME/kb-risques-ia, else ~/.cache."""
-    base = os.environ.get("KB_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kb-risques-ia")
     build = hashlib.sha256(sys.version.encode()).hexdigest()[:12]
-    return Path(base) / f"re-{build}.json"
+    return cache_dir() / f"re-{build}.json"
 
 
 def stats() -> dict[str, int]:

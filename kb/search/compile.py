@@ -27,6 +27,7 @@ class CompiledQuery:
     lemmas: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
     expansions: list[Expansion] = field(default_factory=list)
+    excluded: Query = NullQuery  # what -excluded words match: no passage of it may be shown
 
 
 def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
@@ -114,7 +115,7 @@ def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus
     if not concepts:
         return compiled
     main = _with_bonuses(Or(concepts) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
-    compiled.query = _without_excluded(main, parsed.excluded, reader, p)
+    compiled.query = _without_excluded(main, compiled, parsed.excluded, reader, p)
     return compiled
 
 
@@ -198,9 +199,13 @@ def _with_bonuses(main: Query, concepts: list[Query], function_words: list[Query
     return AndMaybe(main, Or(bonuses)) if bonuses else main
 
 
-def _without_excluded(main: Query, excluded_units: list[Unit], reader: IndexReader, p: RankingParams) -> Query:
+def _without_excluded(main: Query, compiled: CompiledQuery, excluded_units: list[Unit], reader: IndexReader,
+                      p: RankingParams) -> Query:
     """`main` minus the passages of the -excluded words (by lemma or stem of the text only)."""
     excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, reader)[0]
                 for u in excluded_units]
     excluded = [q for q in excluded if q is not NullQuery]
-    return AndNot(main, Or(excluded)) if excluded else main
+    if not excluded:
+        return main
+    compiled.excluded = Or(excluded)
+    return AndNot(main, compiled.excluded)

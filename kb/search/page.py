@@ -12,33 +12,35 @@ from whoosh.searching import Searcher
 from kb.search.facets import facet_counts
 from kb.search.match import matching_docnums
 from kb.search.request import SearchRequest
-from kb.search.score import score_matches, top_ranked
+from kb.search.score import Scores, top_ranked
 
 
 @dataclass(frozen=True)
 class Page:
-    """(stored fields, score) of the requested page, the number of matches, the facet counts."""
+    """(document number, stored fields, score) of the requested page, the number of matches,
+    the facet counts."""
 
-    hits: list[tuple[dict[str, Any], float]]
+    hits: list[tuple[int, dict[str, Any], float]]
     total: int
     facets: dict[str, dict[str, int]]
 
 
-def select_page(searcher: Searcher, query: Query, request: SearchRequest, browse: bool) -> Page:
-    """Ranked by score, or with `browse` every passage (of the filters) in reading order."""
+def browse_page(searcher: Searcher, query: Query, request: SearchRequest) -> Page:
+    """Every passage (of the filters) in reading order, nothing scored."""
     window = request.offset + request.limit
-    if browse:
-        # Every passage (of the filters): reading order, nothing scored.
-        matched = matching_docnums(searcher, query)
-        facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
-        if not allowed:
-            return Page([], 0, facets)
-        results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
-        return Page([(hit.fields(), 0.0) for hit in results[request.offset : window]], len(allowed), facets)
-    # Every match is scored (an exact top k; see kb/search/score.py), so the scores' keys are
-    # also the match set that totals and facets count.
-    scores = score_matches(searcher, query)
+    matched = matching_docnums(searcher, query)
+    facets, allowed = facet_counts(searcher, matched, request.categories, request.documents)
+    if not allowed:
+        return Page([], 0, facets)
+    results = searcher.search(query, limit=window, filter=allowed, sortedby=["doc_id", "position"])
+    return Page([(hit.docnum, hit.fields(), 0.0) for hit in results[request.offset : window]], len(allowed), facets)
+
+
+def ranked_page(searcher: Searcher, scores: Scores, request: SearchRequest) -> Page:
+    """The page of the best scores. Every match is scored (an exact top k; see
+    kb/search/score.py), so the scores' keys are also the match set totals and facets count."""
+    window = request.offset + request.limit
     facets, allowed = facet_counts(searcher, set(scores), request.categories, request.documents)
     filtering = bool(request.categories or request.documents)
     ranked = top_ranked(scores, window, allowed if filtering else None)[request.offset :]
-    return Page([(searcher.stored_fields(d), score) for d, score in ranked], len(allowed), facets)
+    return Page([(d, searcher.stored_fields(d), score) for d, score in ranked], len(allowed), facets)

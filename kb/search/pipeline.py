@@ -1,30 +1,49 @@
 """The search service: one function feeds the CLI, the HTML pages and the JSON API.
 
-It runs the stages in order: parse → (suggest) → compile → match and score → page, then
-snippets of the page's passages."""
+It runs the stages in order: parse → (suggest) → compile → match and score → (dense → fuse) →
+page, then snippets and provenance of the page's passages."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from dataclasses import dataclass, replace
 
 from whoosh.query import Every
 from whoosh.searching import Searcher
 
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
+from kb.search.dense import cosines
+from kb.search.found import Provenance, provenance
+from kb.search.fuse import fuse
 from kb.search.match import matching_docnums
-from kb.search.page import Page, select_page
+from kb.search.page import Page, browse_page, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
-from kb.search.request import SearchRequest, validate
+from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
 from kb.search.results import Facets, SearchResponse
+from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.search.thesaurus import thesaurus_for
+from kb.semantic.model import Embedder, load_embedder, unavailable
+from kb.semantic.vectors import PassageVectors
 from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, SearchResult
 
+log = logging.getLogger(__name__)
+_warned: list[bool] = []  # the missing model is logged once per process, not once per query
 MAX_EXPORT = 100_000
+NO_VECTORS = "Recherche par les mots seulement : cet index n'a pas de vecteurs de sens (« kb index » sans --no-semantic)."
+NO_MODEL = "Recherche par les mots seulement : le modèle de sens n'a pas pu être chargé sur cette machine."
+
+
+@dataclass(frozen=True)
+class Semantic:
+    """What the semantic stage needs: the build's vectors and the query embedder."""
+
+    vectors: PassageVectors
+    embedder: Embedder
 
 
 def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
@@ -33,52 +52,97 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
         unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
-        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable)
+        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, LEXICAL)
+    semantic, note = _semantic(kb, request)
     with kb.reading(params.weighting()) as searcher:
-        return _answer(kb, searcher, parsed, request, params)
+        response = _answer(kb, searcher, parsed, request, params, semantic)
+    return replace(response, notes=response.notes + note) if note else response
+
+
+def _semantic(kb: KnowledgeBase, request: SearchRequest) -> tuple[Semantic | None, tuple[str, ...]]:
+    """The semantic stage's inputs, or None (and, when hybrid was asked for, why not)."""
+    if request.mode == LEXICAL:
+        return None, ()
+    vectors = kb.snapshot().vectors
+    if vectors is None:
+        return None, (NO_VECTORS,) if request.mode == HYBRID else ()
+    embedder = load_embedder()
+    if embedder is None:
+        if not _warned:
+            _warned.append(True)
+            log.warning("semantic search unavailable (%s): searching by words alone", unavailable())
+        return None, (NO_MODEL,)
+    return Semantic(vectors, embedder), ()
 
 
 def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request: SearchRequest,
-            params: RankingParams) -> SearchResponse:
+            params: RankingParams, semantic: Semantic | None) -> SearchResponse:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
     reader, thesaurus = searcher.reader(), thesaurus_for(kb.snapshot().path)
     unknown = unknown_words(reader, parsed) if not parsed.empty else []
     fixes = corrections(reader, unknown)
     suggestion = suggest(parsed, fixes)
-    corrected_query = None
-    # `correct=False` ("search exactly what I typed") searches no correction at all.
-    compiled = (compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
-                if not parsed.empty else CompiledQuery(Every()))
-    found = select_page(searcher, compiled.query, request, browse=parsed.empty)
-    if found.total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
-        corrected_query = suggestion  # every match is owed to the corrections: say so
-    if found.total == 0 and suggestion and request.correct:
-        corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
-        found = select_page(searcher, corrected.query, request, browse=False)
-        if found.total:
-            compiled, corrected_query = corrected, suggestion
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
     if uncorrected:  # say which words found nothing, so the reader knows to rephrase them
         notes.append(absent_words_note(uncorrected))
-    return SearchResponse(
-        request.query, found.total, request.limit, request.offset, _results(kb, found, compiled, request.explain),
-        Facets(**found.facets), suggestion, tuple(compiled.expansions), corrected_query, tuple(notes),
-    )
+    if parsed.empty:
+        found = browse_page(searcher, Every(), request)
+        return _response(kb, request, found, CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL)
+    # `correct=False` ("search exactly what I typed") searches no correction at all.
+    compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
+    scores = score_matches(searcher, compiled.query)
+    found = ranked_page(searcher, scores, request)
+    corrected_query = None
+    if found.total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
+        corrected_query = suggestion  # every match is owed to the corrections: say so
+    if found.total == 0 and suggestion and request.correct:
+        corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
+        retried = score_matches(searcher, corrected.query)
+        found = ranked_page(searcher, retried, request)
+        if found.total:
+            compiled, scores, corrected_query = corrected, retried, suggestion
+    if semantic is None or not scores:
+        # A query none of whose words the corpus holds is not about the corpus: its nearest
+        # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
+        return _response(kb, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID)
+    meant = suggestion if request.correct and suggestion else request.query
+    question = request.query.rstrip().endswith("?") or len(parsed.groups) >= params.question_groups
+    weight = params.semantic_question if question else params.semantic
+    fused = fuse(scores, cosines(searcher, semantic.vectors, semantic.embedder, meant), params, weight)
+    shown = _shown(fused.scores, scores, searcher, compiled, parsed)
+    found = ranked_page(searcher, shown, request)
+    origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
+    return _response(kb, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID)
 
 
-def _results(kb: KnowledgeBase, found: Page, compiled: CompiledQuery, explain: bool) -> tuple[SearchResult, ...]:
-    """The page's passages as search results, each with its snippet marking the query's words."""
+def _shown(fused: dict[int, float], lexical: dict[int, float], searcher: Searcher, compiled: CompiledQuery,
+           parsed: ParsedQuery) -> dict[int, float]:
+    """The fused ranking, where passages found by meaning alone are left out when the query
+    asks for exact words (a "phrase" or a prefix*) and always when they hold an -excluded word."""
+    if any(u.phrase or u.prefix for u in parsed.units()):
+        return {d: s for d, s in fused.items() if d in lexical}
+    excluded = matching_docnums(searcher, compiled.excluded)
+    return {d: s for d, s in fused.items() if d not in excluded} if excluded else fused
+
+
+def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
+              corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str) -> SearchResponse:
+    """The response object: the page's passages with snippets and how each was found."""
     documents = kb.snapshot().documents
-    out = []
-    for fields, score in found.hits:
+    results = []
+    for docnum, fields, score in found.hits:
         payload = fields["payload"]
         passage = Passage.from_dict(payload)
         snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
-        out.append(SearchResult.of(passage, document, score=round(score, 4), snippet=snippet,
-                                   explanation=tuple(passage.explanation) if explain else None))
-    return tuple(out)
+        results.append(SearchResult.of(
+            passage, document, score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
+            explanation=tuple(passage.explanation) if request.explain else None))
+    return SearchResponse(
+        request.query, found.total, request.limit, request.offset, mode, tuple(results), Facets(**found.facets),
+        suggestion, tuple(compiled.expansions), corrected_query, tuple(notes),
+    )
 
 
 def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
@@ -89,6 +153,9 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
         return []
     every = replace(request, limit=max_results, offset=0)  # the page is then all of them
     with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        query = compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).query if not parsed.empty else Every()
-        found = select_page(searcher, query, every, browse=parsed.empty)
-        return [Passage.from_dict(fields["payload"]) for fields, _ in found.hits]
+        if parsed.empty:
+            found = browse_page(searcher, Every(), every)
+        else:
+            query = compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).query
+            found = ranked_page(searcher, score_matches(searcher, query), every)
+        return [Passage.from_dict(fields["payload"]) for _, fields, _ in found.hits]

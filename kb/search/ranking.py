@@ -35,6 +35,20 @@ class RankingParams:
     # keeps expansions clearly below the literal words.
     thesaurus: float = 0.4
     correction: float = 1.0  # weight of the known word searched beside an unknown (misspelt) one; 0 = off
+    # Semantic fusion (kb/search/fuse.py): the first `semantic_candidates` passages by meaning
+    # join the lexical matches (shown even when no word of the query is in them); `fusion` is
+    # "zscore" (both signals standardised over those candidates) or "rrf" (reciprocal ranks
+    # 1/(rrf_k + rank), the semantic ranking's over its first `semantic_depth` passages). The
+    # semantic signal weighs `semantic` for a query of keywords, `semantic_question` for a
+    # question (ending in "?" or of `question_groups` terms or more), where words alone fail
+    # most. Measured over a grid (docs/search-quality.md): judged nDCG@10 0.875, PIAF R@1 0.780.
+    fusion: str = "zscore"
+    semantic: float = 0.3
+    semantic_question: float = 1.5
+    question_groups: int = 4
+    rrf_k: int = 60
+    semantic_depth: int = 100
+    semantic_candidates: int = 10
     max_prefix_terms: int = 50
     fuzzy_maxdist: int = 1
 

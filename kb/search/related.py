@@ -1,23 +1,65 @@
-"""Related passages ("more like this"): passages sharing a passage's key terms."""
+"""Related passages ("more like this"): nearest by meaning when the build has vectors, else the
+passages sharing the passage's key terms; each says why it is related."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from kb.models import Passage
 from kb.search.ranking import DEFAULT_PARAMS
+from kb.semantic.vectors import PassageVectors
 from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, RelatedPassage
 
+# Cosines of neighbours differ by hundredths: these keep a passage's own section (which the
+# reader is already reading) from filling the list, and favour other documents.
+SAME_SECTION_PENALTY = 0.04
+SAME_DOCUMENT_PENALTY = 0.02
+BY_TERMS = "mots-clés en commun"
+
 
 def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5) -> tuple[RelatedPassage, ...]:
-    """Up to `limit` other passages most similar to this one (key terms of its stemmed text)."""
+    """Up to `limit` other passages most related to this one."""
     passage = kb.passage(passage_id)
+    vectors = kb.snapshot().vectors
+    if vectors is not None and passage_id in vectors.row:
+        return _by_meaning(kb, passage, vectors, limit)
+    return _by_terms(kb, passage, limit)
+
+
+def _by_meaning(kb: KnowledgeBase, passage: Passage, vectors: PassageVectors, limit: int) -> tuple[RelatedPassage, ...]:
+    cosine = vectors.matrix @ vectors.matrix[vectors.row[passage.id]]
+    section = _section_of(passage.id)
+    preference = np.array([SAME_SECTION_PENALTY if _section_of(i) == section else
+                           SAME_DOCUMENT_PENALTY if _document_of(i) == passage.doc_id else 0.0 for i in vectors.ids])
+    order = [i for i in np.argsort(-(cosine - preference), kind="stable").tolist() if vectors.ids[i] != passage.id][:limit]
+    documents = kb.snapshot().documents
+    out = []
+    for i in order:
+        other = kb.passage(vectors.ids[i])
+        where = ("même section" if _section_of(other.id) == section else
+                 "même document, autre section" if other.doc_id == passage.doc_id else "autre document")
+        out.append(RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})),
+                                     score=round(float(cosine[i]), 4), reason=f"sens proche, {where}"))
+    return tuple(out)
+
+
+def _section_of(passage_id: str) -> str:
+    return passage_id.rsplit("-", 1)[0]  # '<document>/<section anchor>-<n>'
+
+
+def _document_of(passage_id: str) -> str:
+    return passage_id.split("/", 1)[0]
+
+
+def _by_terms(kb: KnowledgeBase, passage: Passage, limit: int) -> tuple[RelatedPassage, ...]:
     with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        docnum = searcher.document_number(id=passage_id)
+        docnum = searcher.document_number(id=passage.id)
         hits = searcher.more_like(docnum, "text_stem", text=passage.text, top=limit + 1, numterms=12)
         scored = [(Passage.from_dict(hit["payload"]), float(hit.score or 0.0)) for hit in hits]
     documents = kb.snapshot().documents
     out = [
-        RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), score=round(score, 4))
-        for other, score in scored if other.id != passage_id
+        RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), score=round(score, 4), reason=BY_TERMS)
+        for other, score in scored if other.id != passage.id
     ]
     return tuple(out[:limit])

@@ -10,6 +10,8 @@ from kb.storage.store import KnowledgeBase
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+HYBRID, LEXICAL = "hybrid", "lexical"
+MODES = (HYBRID, LEXICAL)
 
 
 @dataclass
@@ -23,6 +25,7 @@ class SearchRequest:
     offset: int = 0
     explain: bool = False
     correct: bool = True  # search the suggestion when the literal query finds nothing
+    mode: str | None = None  # HYBRID (words and meaning) or LEXICAL; None: hybrid when the build has vectors
 
 
 def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
@@ -31,6 +34,8 @@ def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
         raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
     if not 0 <= request.offset <= MAX_OFFSET:
         raise InvalidParameterError("offset", f"offset must be between 0 and {MAX_OFFSET} (got {request.offset})")
+    if request.mode is not None and request.mode not in MODES:
+        raise InvalidParameterError("mode", f"mode must be one of {', '.join(MODES)} (got '{request.mode}')")
     slugs = {c.slug for c in load_taxonomy()}
     for slug in request.categories:
         if slug not in slugs:

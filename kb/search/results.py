@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.search.request import MAX_LIMIT, MAX_OFFSET, SearchRequest
+from kb.search.request import LEXICAL, MAX_LIMIT, MAX_OFFSET, MODES, SearchRequest
 from kb.search.thesaurus import Expansion
 from kb.views import JsonView, SearchResult
 
@@ -28,6 +28,8 @@ class SearchResponse(JsonView):
     total: int
     limit: int = field(metadata={"schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}})
     offset: int = field(metadata={"schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}})
+    mode: str = field(default=LEXICAL, metadata={"schema": {"enum": list(MODES),
+                      "description": "hybrid: ranked by words and meaning; lexical: by words alone."}})
     results: tuple[SearchResult, ...] = ()
     facets: Facets = field(default_factory=Facets)
     suggestion: str | None = None
@@ -36,6 +38,6 @@ class SearchResponse(JsonView):
     notes: tuple[str, ...] = ()
 
     @classmethod
-    def nothing(cls, request: SearchRequest, notes: tuple[str, ...]) -> SearchResponse:
+    def nothing(cls, request: SearchRequest, notes: tuple[str, ...], mode: str) -> SearchResponse:
         """The response to a request with nothing to search."""
-        return cls(request.query, 0, request.limit, request.offset, notes=notes)
+        return cls(request.query, 0, request.limit, request.offset, mode, notes=notes)

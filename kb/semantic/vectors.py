@@ -1,0 +1,85 @@
+"""The passage vectors of one build: a float32 matrix beside the index, rows in the order of
+their passage ids, so a build stays one self-contained directory that switches atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kb.semantic.model import DIM, MODEL_ID
+
+MATRIX = "vectors.npy"
+META = "vectors.json"
+
+
+def embed_text(text: str, section: tuple[str, ...] | list[str]) -> str:
+    """What is embedded for a passage: its section path, then its text (measured: the headings
+    say what a short passage is about; the document title added nothing)."""
+    return f"{' › '.join(section)} : {text}" if section else text
+
+
+def content_key(text: str) -> str:
+    """The cache key of an embedded text: the model and the exact text."""
+    return hashlib.sha256(f"{MODEL_ID}\n{text}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PassageVectors:
+    """The vectors of a build: `matrix[i]` is passage `ids[i]`, made from the text keyed `keys[i]`."""
+
+    ids: tuple[str, ...]
+    keys: tuple[str, ...]
+    matrix: np.ndarray
+    model: str = MODEL_ID
+    row: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        self.row.update((pid, i) for i, pid in enumerate(self.ids))
+
+    def by_key(self) -> dict[str, np.ndarray]:
+        """Each row by its content key, for a later build to reuse."""
+        return {k: self.matrix[i] for i, k in enumerate(self.keys)}
+
+
+def write_vectors(build: Path, vectors: PassageVectors) -> None:
+    """Save the matrix and its ids in `build` (each file written whole, then renamed)."""
+    tmp = build / f".{MATRIX}.{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        np.save(fh, np.ascontiguousarray(vectors.matrix, dtype=np.float32), allow_pickle=False)
+    os.replace(tmp, build / MATRIX)
+    meta = {"model": vectors.model, "dim": DIM, "ids": list(vectors.ids), "keys": list(vectors.keys)}
+    tmp = build / f".{META}.{os.getpid()}"
+    tmp.write_text(json.dumps(meta), encoding="utf-8")
+    os.replace(tmp, build / META)
+
+
+def remove_vectors(build: Path) -> None:
+    """A build made without vectors (or copied from one with) keeps none."""
+    for name in (MATRIX, META):
+        (build / name).unlink(missing_ok=True)
+
+
+def has_vectors(build: Path) -> bool:
+    """The build holds vectors of the current model."""
+    try:
+        return json.loads((build / META).read_text(encoding="utf-8")).get("model") == MODEL_ID and (build / MATRIX).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def read_vectors(build: Path) -> PassageVectors | None:
+    """The build's vectors, or None when it has none or they are of another model."""
+    if not (build / META).is_file() or not (build / MATRIX).is_file():
+        return None
+    meta = json.loads((build / META).read_text(encoding="utf-8"))
+    if meta.get("model") != MODEL_ID:
+        return None
+    matrix = np.load(build / MATRIX, allow_pickle=False)
+    if matrix.shape != (len(meta["ids"]), DIM):
+        raise ValueError(f"{MATRIX} holds {matrix.shape} for {len(meta['ids'])} passages")
+    return PassageVectors(tuple(meta["ids"]), tuple(meta["keys"]), matrix, meta["model"])

