@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 import numpy as np
-import pytest
 from flask.testing import FlaskClient
 
 from indexer.build import build_index
