@@ -16,6 +16,7 @@ from kb.storage.store import KnowledgeBase
 from .conftest import PIAF
 
 JUDGED = Path(__file__).parent / "data" / "judged_queries.yaml"
+PIAF_SYSTEMS = ("ours", "ours-lexical", "fts5")
 JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw(JUDGED)})
 
 
@@ -37,7 +38,8 @@ def judged_results(corpus_index: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def piaf_results(piaf_index: Path) -> dict[str, Any]:
-    return evaluate.run(piaf_root=piaf_index, piaf_path=PIAF)
+    # whoosh-default's PIAF figures (30 s of the suite's budget) are make eval's: its judged ones stay here.
+    return evaluate.run(piaf_root=piaf_index, piaf_path=PIAF, piaf_systems=PIAF_SYSTEMS)
 
 
 # Metrics ------------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def test_judged_query_targets(judged_results: dict[str, Any]) -> None:
 def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
     piaf_part = piaf_results["piaf"]
     assert piaf_part["questions"] == 2025
-    assert set(piaf_part["systems"]) == set(evaluate.SYSTEMS)
+    assert set(piaf_part["systems"]) == set(PIAF_SYSTEMS)
     assert piaf_part["systems"]["ours"]["r@1"] > piaf_part["systems"]["ours-lexical"]["r@1"]  # meaning adds to words
     missed = [f"{c['name']} {c['value']:.3f} < {c['target']}" for c in piaf_results["checks"] if not c["ok"]]
     assert not missed, "missed: " + "; ".join(missed) + "\n\n" + evaluate.tables(piaf_results)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kb.analysis import analyze, fold_accents, lemma_analyzer, stem_analyzer, word_analyzer
+from kb.analysis import LEMMAS, analyze, fold_accents, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
 from kb.search.parse import ParsedQuery
 from kb.storage.schema import LEMMA_FIELDS, STEM_FIELDS
@@ -56,10 +56,11 @@ def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
     """The query's words of plausible length that no passage contains, in query order (at most
     MAX_CORRECTIONS: past a few unknown words a query is not a misspelling)."""
     out: list[str] = []
-    for unit in parsed.units():
-        if unit.prefix:
-            continue
-        for word in analyze(_words, unit.text):
+    candidates = [(unit, analyze(_words, unit.text)) for unit in parsed.units() if not unit.prefix]
+    # Each word is lemmatised alone: one spaCy batch for all of them, not one call per word.
+    LEMMAS.prime(normalize_text(w) for _, words in candidates for w in words if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH)
+    for unit, words in candidates:
+        for word in words:
             if word in out or not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH or _known(reader, word):
                 continue
             if len(out) >= MAX_CORRECTIONS:
