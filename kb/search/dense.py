@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
 from whoosh.searching import Searcher
 
+from kb.search.per_reader import per_reader
 from kb.semantic.model import Embedder
 from kb.semantic.vectors import PassageVectors
 
-# Per reader: the row of the build's matrix of every document number (-1: deleted or absent).
-_ROWS: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
-
 
 def _rows(searcher: Searcher, vectors: PassageVectors) -> np.ndarray:
-    reader = searcher.reader()
-    rows = _ROWS.get(reader)
-    if rows is None:
+    """The row of the build's matrix of every document number (-1: deleted or absent); a reader
+    belongs to one build, and so do its vectors."""
+    def read(reader: Any) -> np.ndarray:
         rows = np.full(reader.doc_count_all(), -1, dtype=np.int64)
         for docnum, fields in reader.iter_docs():
             rows[docnum] = vectors.row.get(fields["id"], -1)
-        _ROWS[reader] = rows
-    return rows
+        return rows
+
+    return per_reader(searcher.reader(), "vector-rows", read)
 
 
 def cosines(searcher: Searcher, vectors: PassageVectors, embedder: Embedder, text: str) -> np.ndarray:

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from typing import Any
 
 from whoosh.query import Or, Term
 
 from kb.search.match import matching_docnums
+from kb.search.per_reader import per_reader
 
 MAX_DOCUMENT_FACETS = 50
-_COLUMNS: "weakref.WeakKeyDictionary[Any, tuple[list[str], list[str]]]" = weakref.WeakKeyDictionary()
+
+
+def _read_columns(reader: Any) -> tuple[list[str], list[str]]:
+    """(category_set, doc_id) of every passage by document number."""
+    return list(reader.column_reader("category_set")), list(reader.column_reader("doc_id"))
 
 
 def _columns(reader: Any) -> tuple[list[str], list[str]]:
-    """(category_set, doc_id) of every passage by document number, read once per reader."""
-    cached = _COLUMNS.get(reader)
-    if cached is None:
-        cats, docs = reader.column_reader("category_set"), reader.column_reader("doc_id")
-        cached = (list(cats), list(docs))
-        _COLUMNS[reader] = cached
-    return cached
+    return per_reader(reader, "facet-columns", _read_columns)
+
+
+def filtered_docnums(searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...]) -> set[int]:
+    """The matched passages in any of `categories` (if given) and of `documents` (if given)."""
+    allowed = matched
+    if categories:
+        allowed = allowed & matching_docnums(searcher, Or([Term("categories", c) for c in categories]))
+    if documents:
+        allowed = allowed & matching_docnums(searcher, Or([Term("doc_id", d) for d in documents]))
+    return allowed
 
 
 def facet_counts(

@@ -19,6 +19,35 @@ class Fused:
     by_meaning: frozenset[int]
 
 
+@dataclass(frozen=True)
+class FusionInputs:
+    """What the fusion of one query depends on, computed once: the tuner varies the fusion's
+    parameters over these without searching again (bench/evaluation/tune.py)."""
+
+    lexical: Scores
+    cosine: np.ndarray  # by document number; -inf where a passage has no vector
+    groups: int  # the query's terms, to tell a question from keywords
+    asks: bool  # ends with "?"
+    exact: bool  # a "phrase" or a prefix*: passages without the words are not shown
+    excluded: frozenset[int]  # passages holding an -excluded word: never shown
+
+
+def fuse_query(inputs: FusionInputs, p: RankingParams) -> Fused:
+    """The shown ranking of a hybrid search: the semantic signal weighs p.semantic_question for a
+    question (ending in "?" or of p.question_groups terms or more), p.semantic otherwise; passages
+    found by meaning alone are left out when the query asks for exact words or they hold an
+    excluded word."""
+    question = inputs.asks or inputs.groups >= p.question_groups
+    fused = fuse(inputs.lexical, inputs.cosine, p, p.semantic_question if question else p.semantic)
+    if inputs.exact:
+        shown = {d: s for d, s in fused.scores.items() if d in inputs.lexical}
+    elif inputs.excluded:
+        shown = {d: s for d, s in fused.scores.items() if d not in inputs.excluded}
+    else:
+        return fused
+    return Fused(shown, fused.by_meaning)
+
+
 def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float) -> Fused:
     """Lexical matches and the semantic ranking's first p.semantic_candidates passages, scored
     by p.fusion: "zscore" (each signal standardised over those candidates, the semantic one

@@ -9,7 +9,7 @@ from typing import Any
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
-from kb.search.facets import facet_counts
+from kb.search.facets import facet_counts, filtered_docnums
 from kb.search.match import matching_docnums
 from kb.search.request import SearchRequest
 from kb.search.score import Scores, top_ranked
@@ -44,3 +44,10 @@ def ranked_page(searcher: Searcher, scores: Scores, request: SearchRequest) -> P
     filtering = bool(request.categories or request.documents)
     ranked = top_ranked(scores, window, allowed if filtering else None)[request.offset :]
     return Page([(d, searcher.stored_fields(d), score) for d, score in ranked], len(allowed), facets)
+
+
+def matched_total(searcher: Searcher, scores: Scores, request: SearchRequest) -> int:
+    """How many matches pass the request's filters, without counting facets or reading a passage."""
+    if not (request.categories or request.documents):
+        return len(scores)
+    return len(filtered_docnums(searcher, set(scores), request.categories, request.documents))

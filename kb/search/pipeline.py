@@ -15,9 +15,9 @@ from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
 from kb.search.dense import cosines
 from kb.search.found import Provenance, provenance
-from kb.search.fuse import fuse
+from kb.search.fuse import FusionInputs, fuse_query
 from kb.search.match import matching_docnums
-from kb.search.page import Page, browse_page, ranked_page
+from kb.search.page import Page, browse_page, matched_total, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
@@ -92,38 +92,33 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
     scores = score_matches(searcher, compiled.query)
-    found = ranked_page(searcher, scores, request)
-    corrected_query = None
-    if found.total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
+    corrected_query, total = None, matched_total(searcher, scores, request)
+    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
         corrected_query = suggestion  # every match is owed to the corrections: say so
-    if found.total == 0 and suggestion and request.correct:
+    if not total and suggestion and request.correct:
         corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
         retried = score_matches(searcher, corrected.query)
-        found = ranked_page(searcher, retried, request)
-        if found.total:
+        if matched_total(searcher, retried, request):
             compiled, scores, corrected_query = corrected, retried, suggestion
     if semantic is None or not scores:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
+        found = ranked_page(searcher, scores, request)
         return _response(kb, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID)
     meant = suggestion if request.correct and suggestion else request.query
-    question = request.query.rstrip().endswith("?") or len(parsed.groups) >= params.question_groups
-    weight = params.semantic_question if question else params.semantic
-    fused = fuse(scores, cosines(searcher, semantic.vectors, semantic.embedder, meant), params, weight)
-    shown = _shown(fused.scores, scores, searcher, compiled, parsed)
-    found = ranked_page(searcher, shown, request)
+    fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
+    found = ranked_page(searcher, fused.scores, request)
     origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
     return _response(kb, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID)
 
 
-def _shown(fused: dict[int, float], lexical: dict[int, float], searcher: Searcher, compiled: CompiledQuery,
-           parsed: ParsedQuery) -> dict[int, float]:
-    """The fused ranking, where passages found by meaning alone are left out when the query
-    asks for exact words (a "phrase" or a prefix*) and always when they hold an -excluded word."""
-    if any(u.phrase or u.prefix for u in parsed.units()):
-        return {d: s for d, s in fused.items() if d in lexical}
-    excluded = matching_docnums(searcher, compiled.excluded)
-    return {d: s for d, s in fused.items() if d not in excluded} if excluded else fused
+def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
+                   scores: dict[int, float], semantic: Semantic, meant: str) -> FusionInputs:
+    """The lexical scores and the cosines to the (corrected) query, and what limits the shown passages."""
+    exact = any(u.phrase or u.prefix for u in parsed.units())
+    excluded = frozenset() if exact else frozenset(matching_docnums(searcher, compiled.excluded))
+    return FusionInputs(scores, cosines(searcher, semantic.vectors, semantic.embedder, meant), len(parsed.groups),
+                        request.query.rstrip().endswith("?"), exact, excluded)
 
 
 def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
