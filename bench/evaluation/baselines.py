@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from whoosh import qparser, scoring
 from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from kb.search.compile import compile_query
+from kb.search.compile import CompiledQuery, compile_query
 from kb.search.thesaurus import thesaurus_for
 from kb.search.parse import parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
@@ -151,17 +152,28 @@ class OursFast:
         return {self._searcher.stored_fields(d)["id"] for d in self._scores(query)}
 
     def _scores(self, query: str) -> dict[int, float]:
+        return self.lexical(query)[1]
+
+    def lexical(self, query: str) -> tuple[CompiledQuery | None, dict[int, float], str | None]:
+        """The compiled query that found the matches, their scores, and the suggestion (as search())."""
         parsed = parse_query(query)
         if parsed.empty:
-            return {}
+            return None, {}, None
         reader = self._searcher.reader()
         fixes = corrections(reader, unknown_words(reader, parsed))
-        scores = score_matches(self._searcher, compile_query(parsed, reader, self._thesaurus, self._params, fixes).query)
-        if not scores:
-            suggestion = suggest(parsed, fixes)
-            if suggestion:
-                scores = score_matches(self._searcher, compile_query(parse_query(suggestion), reader, self._thesaurus, self._params).query)
-        return scores
+        suggestion = suggest(parsed, fixes)
+        compiled = compile_query(parsed, reader, self._thesaurus, self._params, fixes)
+        scores = score_matches(self._searcher, compiled.query)
+        if not scores and suggestion:
+            corrected = compile_query(parse_query(suggestion), reader, self._thesaurus, self._params)
+            retried = score_matches(self._searcher, corrected.query)
+            if retried:
+                compiled, scores = corrected, retried
+        return compiled, scores, suggestion
+
+    @property
+    def searcher(self) -> Any:
+        return self._searcher
 
     def close(self) -> None:
         self._searcher.close()

@@ -41,14 +41,17 @@ class RankingParams:
     # 1/(rrf_k + rank), the semantic ranking's over its first `semantic_depth` passages). The
     # semantic signal weighs `semantic` for a query of keywords, `semantic_question` for a
     # question (ending in "?" or of `question_groups` terms or more), where words alone fail
-    # most. Measured over a grid (docs/search-quality.md): judged nDCG@10 0.875, PIAF R@1 0.780.
+    # most. Set by bench/evaluation/tune.py (judged queries + PIAF-dev, docs/search-quality.md):
+    # judged nDCG@10 0.879, question 0.703, PIAF R@1 0.781, MRR@10 0.847. `semantic` 0.0 scored
+    # 0.880, but at 0 the passages found by meaning alone tie and fall in index order; at 0.1
+    # they follow their closeness.
     fusion: str = "zscore"
-    semantic: float = 0.3
-    semantic_question: float = 1.5
-    question_groups: int = 4
+    semantic: float = 0.1
+    semantic_question: float = 2.0
+    question_groups: int = 5
     rrf_k: int = 60
     semantic_depth: int = 100
-    semantic_candidates: int = 10
+    semantic_candidates: int = 20
     max_prefix_terms: int = 50
     fuzzy_maxdist: int = 1
 
@@ -68,3 +71,6 @@ class RankingParams:
 
 
 DEFAULT_PARAMS = RankingParams()
+# The fields only the fusion stage reads (kb/search/fuse.py): varying them needs no new lexical search.
+FUSION_FIELDS = frozenset({"fusion", "semantic", "semantic_question", "question_groups", "rrf_k", "semantic_depth",
+                           "semantic_candidates"})
