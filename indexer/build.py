@@ -20,6 +20,7 @@ from indexer.passages import make_passages
 from indexer.report import BuildReport
 from indexer.sources import read_corpus
 from indexer.writer import BuildPlan, Progress, cleanup, write_build
+from kb.citations.case import acronyms
 from kb.analysis import LEMMAS
 from kb.categories.classify import Classifier
 from kb.errors import IndexDamagedError, IndexLockedError, KBError
@@ -196,6 +197,8 @@ def _analyse(plan: BuildPlan, n_process: int, report: BuildReport) -> None:
             "sections": [s.__dict__ for s in doc.sections],
             "passages": len(passages),
             "words": sum(count_words(p.text) for p in passages),
+            # Kept in capitals when citations put ALL-CAPS headings in normal case (« l'IA »).
+            "capitals": sorted(acronyms(p.text for p in passages)),
         }
     report.timings["passages"] = time.perf_counter() - clock
     clock = time.perf_counter()

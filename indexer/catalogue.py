@@ -14,7 +14,7 @@ from kb.models import DocumentMeta
 from indexer.text import slugify
 
 CATALOGUE_NAME = "catalogue.yaml"
-FIELDS = ("title", "publisher", "date", "kind", "language", "licence", "url", "base_url", "description")
+FIELDS = ("title", "publisher", "date", "kind", "language", "licence", "url", "url_note", "base_url", "description")
 
 
 @dataclass
@@ -111,6 +111,7 @@ def build_meta(
         language=merged["language"] or "fr",
         licence=merged["licence"],
         url=merged["url"],
+        url_note=merged["url_note"],
         base_url=merged["base_url"],
         description=merged["description"],
         source_file=path.name,

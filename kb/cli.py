@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from kb.config import index_dir
+from kb.config import index_dir, public_url
 from kb.errors import KBError
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
@@ -72,7 +72,8 @@ def search_cmd(query: tuple[str, ...], index_path: str | None, limit: int, offse
     from kb.search import SearchRequest, search
 
     kb = open_kb(index_path)
-    response = search(kb, SearchRequest(" ".join(query), categories, documents, limit, offset, explain, mode=mode))
+    response = search(kb, SearchRequest(" ".join(query), categories, documents, limit, offset, explain, mode=mode,
+                                            public_url=public_url()))
     if as_json:
         click.echo(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
         return
@@ -113,11 +114,12 @@ def _print_results(response: SearchResponse) -> None:
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout).")
 def export_cmd(index_path: str | None, fmt: str, output: Any) -> None:
     """Write every passage with all its fields (bulk access for researchers)."""
+    from kb.citations.lookup import Citer
     from kb.export import write_csv, write_ndjson
 
     kb = open_kb(index_path)
     rows = kb.all_passages()
-    (write_ndjson if fmt == "ndjson" else write_csv)(rows, kb.snapshot().documents, output)
+    (write_ndjson if fmt == "ndjson" else write_csv)(rows, Citer(kb, public_url()), output)
 
 
 @click.command("stats")

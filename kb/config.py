@@ -31,3 +31,12 @@ def cache_dir() -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "kb-risques-ia"
+
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"  # where `make serve` serves
+
+
+def public_url() -> str:
+    """The site's public address, for absolute passage URLs in citations: $KB_PUBLIC_URL, else
+    where `make serve` serves (the web app uses the request's host instead)."""
+    return (os.environ.get("KB_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/")

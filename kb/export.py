@@ -7,34 +7,34 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
+from kb.citations.lookup import Citer
 from kb.models import Passage
 from kb.views import DocumentSummary, PassageRecord
 
-Documents = dict[str, dict[str, Any]]  # document id → its metadata, as the index keeps it
-
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
-    "section", "categories", "text", "links", "url", "position",
+    "section", "categories", "text", "links", "url", "position", "citation",
 ]
 
 
-def export_records(passages: Iterable[Passage], documents: Documents) -> Iterator[PassageRecord]:
+def export_records(passages: Iterable[Passage], citer: Citer) -> Iterator[PassageRecord]:
     """Each passage with every field a researcher needs to cite and analyse it."""
+    documents = citer.kb.snapshot().documents
     for p in passages:
-        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})))
+        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})), **citer.facts(p))
 
 
-def write_ndjson(passages: Iterable[Passage], documents: Documents, out: TextIO) -> None:
+def write_ndjson(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None:
     """One JSON object per line."""
-    for record in export_records(passages, documents):
+    for record in export_records(passages, citer):
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
 
-def write_csv(passages: Iterable[Passage], documents: Documents, out: TextIO) -> None:
-    """Flat CSV: lists joined with ' | ', links as 'text <url>'."""
+def write_csv(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None:
+    """Flat CSV: lists joined with ' | ', links as 'text <url>', the citation as its French line."""
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
-    for rec in export_records(passages, documents):
+    for rec in export_records(passages, citer):
         writer.writerow(_csv_row(rec))
 
 
@@ -54,4 +54,5 @@ def _csv_row(rec: PassageRecord) -> dict[str, Any]:
         "links": " | ".join(f"{link.text} <{link.url}>" for link in rec.links),
         "url": rec.url,
         "position": rec.position,
+        "citation": rec.citation.text,
     }

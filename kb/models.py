@@ -46,7 +46,8 @@ class DocumentMeta:
     kind: str | None = None
     language: str = "fr"
     licence: str | None = None
-    url: str | None = None
+    url: str | None = None  # where the source is published (cited as its URL)
+    url_note: str | None = None  # what that URL is, when it is not the document itself
     base_url: str | None = None
     description: str | None = None
     source_file: str = ""

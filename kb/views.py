@@ -43,9 +43,25 @@ class JsonView:
         return to_json(self)  # type: ignore[no-any-return]
 
 
+def document_url(doc_id: str) -> str:
+    """Path of a document's page in the web reader."""
+    return f"/documents/{quote(doc_id)}"
+
+
 def passage_url(doc_id: str, anchor: str) -> str:
     """Path of a passage in the web reader: the document page, scrolled to the passage."""
-    return f"/documents/{quote(doc_id)}#{quote(anchor)}"
+    return f"{document_url(doc_id)}#{quote(anchor)}"
+
+
+CSL_ITEM = {"type": "object", "required": ["id", "type"], "description": "One CSL-JSON item (CSL 1.0 input schema)."}
+
+
+@dataclass(frozen=True)
+class CitationView(JsonView):
+    """A passage's citation: the French reference line and one CSL-JSON item."""
+
+    text: str = field(metadata={"description": "« extrait » — éditeur, titre, date, section. URL, consulté le …"})
+    csl: dict[str, Any] = field(metadata={"schema": CSL_ITEM})
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,7 @@ class PassageView(JsonView):
             "explanation": tuple(passage.explanation),
             "links": tuple(passage.links),
             "url": passage_url(passage.doc_id, passage.anchor),
+            "citation": None,
             **extra,
         }
         return cls(**{f.name: facts[f.name] for f in dataclasses.fields(cls)})  # type: ignore[arg-type]
@@ -100,7 +117,8 @@ class SearchResult(PassageView):
     section: tuple[str, ...]
     categories: tuple[str, ...]
     links: tuple[Link, ...]
-    url: str = field(metadata={"description": "Reader path /documents/<doc>#<anchor>."})
+    url: str = field(metadata={"description": "The passage in our reader: <public URL>/documents/<doc>#<anchor>."})
+    citation: CitationView
     explanation: tuple[Explanation, ...] | None = field(default=None, metadata=OPTIONAL)
 
 
@@ -116,6 +134,7 @@ class RelatedPassage(PassageView):
     section: tuple[str, ...]
     categories: tuple[str, ...]
     url: str
+    citation: CitationView
 
 
 @dataclass(frozen=True)
@@ -131,13 +150,13 @@ class PassageRecord(PassageView):
     explanation: tuple[Explanation, ...]
     links: tuple[Link, ...]
     url: str
+    citation: CitationView
 
 
 @dataclass(frozen=True)
 class PassageDetail(PassageRecord):
-    """A passage record with its ready citation and related passages (the passage page)."""
+    """A passage record with its related passages (the passage page)."""
 
-    citation: str = field(metadata={"description": "Ready-to-paste French citation."})
     related: tuple[RelatedPassage, ...]
 
 

@@ -39,7 +39,7 @@ def error_of(response: Any, status: int) -> dict[str, Any]:
 def test_search_is_the_service_object(client: FlaskClient, kb: KnowledgeBase) -> None:
     response = client.get("/api/search?q=reconnaissance+faciale&limit=5")
     assert response.status_code == 200
-    expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5)).to_json()))
+    expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5, public_url="http://localhost")).to_json()))
     assert response.get_json() == expected
     assert list(response.get_json()) == ["query", "total", "limit", "offset", "mode", "results", "facets",
                                          "suggestion", "expansions", "corrected_query", "notes"]
@@ -53,7 +53,7 @@ def test_search_result_shape(client: FlaskClient) -> None:
     first = body["results"][0]
     assert set(first) >= {"id", "score", "text", "snippet", "document", "section", "categories", "links", "url"}
     assert "<mark>" in first["snippet"]
-    assert first["url"].startswith("/documents/")
+    assert first["url"].startswith("http://localhost/documents/")  # absolute: the request's host
     assert body["facets"]["category"]["surveillance"] >= 2
 
 
@@ -124,10 +124,10 @@ def test_passage(client: FlaskClient, kb: KnowledgeBase) -> None:
     assert body["categories"] == ["surveillance"]
     assert body["explanation"] and body["explanation"][0]["category"] == "surveillance"
     assert body["document"]["publisher"] == "Amnesty International France"
-    assert body["citation"].startswith("« Les recherches menées")
-    assert "Amnesty International France" in body["citation"] and "http://localhost/documents/" in body["citation"]
+    assert body["citation"]["text"].startswith("« Les recherches menées")
+    assert "Amnesty International France" in body["citation"]["text"] and body["citation"]["csl"]["id"] == body["id"]
     assert body["related"] and all(r["id"] != PASSAGE for r in body["related"])
-    assert body["url"] == f"/documents/{DOC}#1-surveillance-generalisee-et-discriminatoire-3"
+    assert body["url"] == f"http://localhost/documents/{DOC}#1-surveillance-generalisee-et-discriminatoire-3"
 
 
 @pytest.mark.parametrize("path", ["/api/passages/nope", "/api/passages/nope/x-1", f"/api/passages/{DOC}/", "/api/documents/nope", "/api/nope", "/api/documents/a/b"])

@@ -63,8 +63,15 @@ def test_search_json_is_the_api_object(runner: CliRunner, corpus_index: Path) ->
     assert set(top) >= {"id", "score", "text", "snippet", "document", "section", "categories", "links", "url"}
     assert set(top["document"]) == {"id", "title", "publisher", "date", "url"}
     assert top["id"] == "passez-a-l-action/voici-ce-que-vous-pouvez-faire-7"
-    assert top["url"] == "/documents/passez-a-l-action#voici-ce-que-vous-pouvez-faire-7"
+    assert top["url"] == "http://127.0.0.1:5000/documents/passez-a-l-action#voici-ce-que-vous-pouvez-faire-7"  # no KB_PUBLIC_URL: make serve's address
+    assert top["citation"]["csl"]["URL"] == "https://pauseia.fr/agir" and top["citation"]["text"].startswith("« Manifestez")
     assert "<mark>Manifestez</mark>" in top["snippet"]
+
+
+def test_public_url_makes_passage_urls_absolute(runner: CliRunner, corpus_index: Path) -> None:
+    result = runner.invoke(main, ["search", "manifester", "--index", str(corpus_index), "--json", "--limit", "1"],
+                           env={"KB_PUBLIC_URL": "https://kb.example.org/"})
+    assert json.loads(result.output)["results"][0]["url"].startswith("https://kb.example.org/documents/passez-a-l-action#")
 
 
 def test_search_bad_parameters_give_a_message(runner: CliRunner, corpus_index: Path) -> None:

@@ -79,7 +79,9 @@ def _outputs(client: FlaskClient, corpus_index: Path) -> dict[str, str]:
     return out
 
 
-def test_api_exports_and_cli_json_are_byte_for_byte_the_golden_ones(lexical_index: Path) -> None:
+def test_api_exports_and_cli_json_are_byte_for_byte_the_golden_ones(lexical_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796169600")  # citations' « consulté le » day: 2026-12-02
+    monkeypatch.delenv("KB_PUBLIC_URL", raising=False)
     client = create_app({"TESTING": True, "KB_INDEX": str(lexical_index)}).test_client()
     outputs = _outputs(client, lexical_index)
     if os.environ.get("KB_GOLDEN_UPDATE") == "1":

@@ -30,6 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_QUERY_STRING=4096,
         MAX_PATH_LENGTH=2048,
         PAGE_SIZE=10,
+        # The site's public address (KB_PUBLIC_URL), for absolute passage URLs in citations;
+        # unset, each request's own host is used.
+        PUBLIC_URL=None,
     )
     app.config.from_prefixed_env("KB")
     if test_config:

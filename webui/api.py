@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -14,7 +15,7 @@ from kb.categories.taxonomy import load_taxonomy
 from kb.views import DocumentPassage
 from webui import params
 from webui.openapi import openapi_spec
-from webui.service import get_kb, passage_detail
+from webui.service import citation_download, citer, get_kb, passage_detail, site_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -41,13 +42,21 @@ def index() -> Response:
 @bp.get("/search")
 def search_passages() -> Response:
     """Ranked passages with snippets and facets: exactly the object of `kb search --json`."""
-    return jsonify(search(get_kb(), params.api_search(request.args)).to_json())
+    return jsonify(search(get_kb(), replace(params.api_search(request.args), public_url=site_url())).to_json())
 
 
 @bp.get("/passages/<path:passage_id>")
 def passage(passage_id: str) -> Response:
     """One passage, its categories with the explanation, its citation and related passages."""
     return jsonify(passage_detail(passage_id).to_json())
+
+
+@bp.get("/passages/<path:passage_id>/citation")
+def passage_citation(passage_id: str) -> Response:
+    """One passage's citation in one format (`format=csl-json|bibtex|ris|text`), as a download."""
+    name = params.citation_format(request.args)
+    kb = get_kb()
+    return citation_download(name, [citer().citation(kb.passage(passage_id))], passage_id.replace("/", "_"))
 
 
 @bp.get("/documents")
@@ -62,7 +71,8 @@ def document(doc_id: str) -> Response:
     """One document's metadata and all its passages in reading order."""
     kb = get_kb()
     doc = kb.document(doc_id)
-    passages = [DocumentPassage.of(p).to_json() for p in kb.document_passages(doc_id)]
+    cite = citer()
+    passages = [DocumentPassage.of(p, **cite.facts(p)).to_json() for p in kb.document_passages(doc_id)]
     return jsonify({"document": doc, "passages": passages})
 
 
@@ -117,10 +127,10 @@ def _export(kind: str) -> Response:
     rows = _export_rows(req)
     out = io.StringIO()
     if kind == "csv":
-        write_csv(rows, get_kb().snapshot().documents, out)
+        write_csv(rows, citer(), out)
         mimetype = "text/csv"
     else:
-        write_ndjson(rows, get_kb().snapshot().documents, out)
+        write_ndjson(rows, citer(), out)
         mimetype = "application/x-ndjson"
     response = Response(out.getvalue(), mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="passages.{kind}"'

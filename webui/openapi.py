@@ -7,11 +7,11 @@ from typing import Any
 from kb.models import Explanation, Link
 from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
 from kb.search.request import MODES
-from kb.views import DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
+from kb.views import CSL_ITEM, CitationView, DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
 from webui.jsonschema import INT, NULLABLE_STR, STR, array, obj, ref, view_schema
 
 # The views whose schema is read from their types (webui/jsonschema.py), each a named component.
-VIEWS: tuple[type, ...] = (Link, DocumentSummary, Explanation, SearchResult, SearchResponse, RelatedPassage,
+VIEWS: tuple[type, ...] = (Link, DocumentSummary, CitationView, Explanation, SearchResult, SearchResponse, RelatedPassage,
                            PassageDetail, DocumentPassage)
 
 
@@ -33,11 +33,12 @@ def _service_schemas() -> dict[str, Any]:
     return {
         "Document": obj({
             "id": STR, "title": STR, "publisher": NULLABLE_STR, "date": NULLABLE_STR, "kind": NULLABLE_STR,
-            "language": NULLABLE_STR, "licence": NULLABLE_STR, "url": NULLABLE_STR, "base_url": NULLABLE_STR,
-            "description": NULLABLE_STR, "source_file": STR,
+            "language": NULLABLE_STR, "licence": NULLABLE_STR, "url": NULLABLE_STR, "url_note": NULLABLE_STR,
+            "base_url": NULLABLE_STR, "description": NULLABLE_STR, "source_file": STR,
             "sections": array(obj({"anchor": STR, "title": STR, "level": {"type": "integer", "minimum": 1}})),
             "passages": INT, "words": INT,
-        }),
+            "capitals": {**array(STR), "description": "Words the document writes in capitals (« IA »): kept so in citations."},
+        }, optional=("url_note", "capitals")),  # indexes built before schema 6 lack them
         "DocumentList": obj({"total": INT, "documents": array(ref("Document"))}),
         "DocumentDetail": obj({"document": ref("Document"), "passages": array(ref("DocumentPassage"))}),
         "Category": obj({
@@ -127,6 +128,20 @@ def _get(operation_id: str, summary: str, responses: dict[str, Any], parameters:
     return {"get": op}
 
 
+def _citation() -> dict[str, Any]:
+    """GET /api/passages/{id}/citation: one passage's citation in one format."""
+    from kb.citations import FORMATS
+
+    content = {fmt.mimetype: {"schema": {"type": "array", "items": CSL_ITEM} if name == "csl-json" else STR}
+               for name, fmt in FORMATS.items()}
+    ok = {"description": "The citation, in the media type of its format.", "content": content,
+          "headers": {"Content-Disposition": {"required": True, "description": 'inline; filename="<id>.<ext>"', "schema": STR}}}
+    fmt = {"name": "format", "in": "query", "required": False, "description": "csl-json (default), bibtex, ris or text.",
+           "schema": {"type": "string", "enum": list(FORMATS), "default": "csl-json"}}
+    return _get("get_passage_citation", "One passage's citation as CSL-JSON, BibTeX, RIS or a French reference line.",
+                _responses(ok, bad=True, missing=True), [*_path_id("Passage id, '<document>/<anchor>'."), fmt])
+
+
 def _path_id(description: str) -> list[dict[str, Any]]:
     return [{"name": "id", "in": "path", "required": True, "description": description, "schema": {"type": "string", "minLength": 1}}]
 
@@ -150,6 +165,7 @@ def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dic
             "/api/passages/{id}": _get("get_passage", "One passage with explanation, citation and related passages.",
                                        _responses(_ok("PassageDetail", "The passage."), missing=True),
                                        _path_id("Passage id, '<document>/<anchor>' (the slash is part of the id).")),
+            "/api/passages/{id}/citation": _citation(),
             "/api/documents": _get("list_documents", "All documents with citation metadata.",
                                    _responses(_ok("DocumentList", "The documents."))),
             "/api/documents/{id}": _get("get_document", "One document and its passages in reading order.",

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from kb.citations.formats import to_meta
 from kb.errors import InvalidParameterError
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.search.found import FRENCH as FOUND_BY_FRENCH
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
-from webui.present import Pagination, categories_by_slug, citation, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
+from webui.present import Pagination, categories_by_slug, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
 from webui.search_view import SearchState, result_cards
-from webui.service import absolute, get_kb, passage_detail
+from webui.service import absolute, citer, get_kb, passage_detail, site_url
 
 bp = Blueprint("pages", __name__)
 EXAMPLES = ["reconnaissance faciale", "armes autonomes", "droits humains", "services publics", "désinformation"]
@@ -38,7 +40,7 @@ def _found_by_fr(way: str) -> str:
 def _run(req: SearchRequest) -> dict[str, Any]:
     """The search's JSON object (what the API returns), for the templates."""
     try:
-        return search(get_kb(), req).to_json()
+        return search(get_kb(), replace(req, public_url=site_url())).to_json()
     except InvalidParameterError as exc:
         raise params.french(exc) from exc
 
@@ -96,17 +98,18 @@ def document_page(doc_id: str) -> str:
     passages = kb.document_passages(doc_id)
     target = request.args.get("passage", "")
     base = doc.get("base_url")
-    items = []
+    items, cite = [], citer()
     for item in reader_items(doc, passages):
         view: dict[str, Any] = {"item": item}
         if item.passage is not None:
             p = item.passage
-            url = absolute(url_for("pages.document_page", doc_id=doc_id) + "#" + p.anchor)
             html, left_out = linkify(p.text, p.links, base)
-            view.update(html=html, citation=citation(p.text, doc, p.section, url), highlighted=p.id == target,
+            view.update(html=html, citation=cite.facts(p)["citation"].text, highlighted=p.id == target,
                         extra_links=[link_view(link, base) for link in left_out])
         items.append(view)
-    return render_template("document.html", doc=doc, items=items, source_url=safe_url(doc.get("url") or ""))
+    document_citation = cite.document_citation(doc_id)
+    return render_template("document.html", doc=doc, items=items, source_url=safe_url(doc.get("url") or ""),
+                           meta_tags=to_meta(document_citation, document_citation.reader_url, passage=False))
 
 
 @bp.get("/passages/<path:passage_id>")
@@ -122,6 +125,7 @@ def passage_page(passage_id: str) -> str:
         "passage.html", p=detail, doc=doc, html=linkify(passage.text, passage.links, doc.get("base_url"))[0],
         links=[link_view(link, doc.get("base_url")) for link in passage.links],
         explained=explained, labels=labels, reader_url=url_for("pages.document_page", doc_id=passage.doc_id, passage=passage.id) + "#" + passage.anchor,
+        meta_tags=to_meta(citer().citation(passage), absolute(url_for("pages.passage_page", passage_id=passage.id)), passage=True),
     )
 
 

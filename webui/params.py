@@ -22,6 +22,7 @@ FRENCH_PARAMETERS = {
     "page": "Le numéro de page doit être un nombre entier positif.",
     "limit": "Le nombre de résultats par page n'est pas valide.",
     "mode": "Le mode de recherche est « hybrid » (mots et sens) ou « lexical » (mots seuls).",
+    "format": "Ce format de citation n'existe pas : csl-json, bibtex, ris ou text.",
 }
 
 
@@ -37,6 +38,16 @@ def invalid(parameter: str, message: str) -> WebError:
 def french(exc: InvalidParameterError) -> WebError:
     """A service validation error, worded for the HTML face."""
     return invalid(exc.parameter, exc.message)
+
+
+def citation_format(args: MultiDict[str, str], default: str = "csl-json") -> str:
+    """The `format` parameter: one of kb.citations.FORMATS."""
+    from kb.citations import FORMATS
+
+    name = single(args, "format") or default
+    if name not in FORMATS:
+        raise invalid("format", f"format must be one of {', '.join(FORMATS)} (got '{_shown(name)}')")
+    return name
 
 
 def single(args: MultiDict[str, str], name: str) -> str | None:

@@ -83,20 +83,6 @@ def linkify(text: str, links: list[Link], base_url: str | None = None) -> tuple[
     return Markup("").join(out), left
 
 
-def citation(text: str, doc: dict[str, Any], section: list[str] | tuple[str, ...], url: str) -> str:
-    """A ready-to-paste French citation: « extract » — publisher, title, date, section. URL."""
-    extract = " ".join(text.split())
-    parts = [p for p in (doc.get("publisher"), doc.get("title")) if p]
-    parts.append(french_date(doc.get("date")))
-    if section:
-        parts.append("section « " + " › ".join(section) + " »")
-    cite = f"« {extract} » — " + ", ".join(parts) + f". {url}"
-    source = safe_url(doc["url"]) if doc.get("url") else None
-    if source and source != url:
-        cite += f" (source : {source})"
-    return cite
-
-
 def excerpt(text: str, size: int = 240) -> str:
     """The start of a text cut at a word boundary."""
     text = " ".join(text.split())

@@ -7,8 +7,7 @@ from typing import Any
 
 from flask import url_for
 
-from webui.present import categories_by_slug, citation, link_view
-from webui.service import absolute
+from webui.present import categories_by_slug, link_view
 
 
 def _toggle(values: tuple[str, ...], value: str) -> tuple[str, ...]:
@@ -77,7 +76,7 @@ def result_cards(response: dict[str, Any], documents: dict[str, Any]) -> list[di
         cards.append({
             **r,
             "reader_url": url_for("pages.document_page", doc_id=r["document"]["id"], passage=r["id"]) + "#" + anchor,
-            "citation": citation(r["text"], doc, r["section"], absolute(r["url"])),
+            "citation": r["citation"]["text"],
             "link_views": [link_view(link, doc.get("base_url")) for link in r["links"]],
         })
     return cards

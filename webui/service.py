@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from collections.abc import Sequence
 
+from flask import Response, current_app, request
+
+from kb.citations import FORMATS, Citation
+from kb.citations.lookup import Citer
 from kb.search.related import related_passages
 from kb.storage.store import KnowledgeBase
-from kb.views import DocumentSummary, PassageDetail, passage_url
-from webui.present import citation
+from kb.views import DocumentSummary, PassageDetail
 
 
 def get_kb() -> KnowledgeBase:
@@ -15,17 +18,33 @@ def get_kb() -> KnowledgeBase:
     return current_app.extensions["kb"]  # type: ignore[no-any-return]
 
 
+def site_url() -> str:
+    """The site's public address: KB_PUBLIC_URL when configured, else this request's host."""
+    return str(current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+
+
 def absolute(path: str) -> str:
-    """An absolute URL on this server for a site path (for citations)."""
-    return request.host_url.rstrip("/") + path
+    """An absolute URL on this site for a path."""
+    return site_url() + path
+
+
+def citer() -> Citer:
+    """Cites passages as read on this site today."""
+    return Citer(get_kb(), site_url())
+
+
+def citation_download(name: str, citations: Sequence[Citation], stem: str) -> Response:
+    """`citations` in format `name` with its media type, named `stem`.<extension> when saved."""
+    fmt = FORMATS[name]
+    response = Response(fmt.render(citations), mimetype=fmt.mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{stem}.{fmt.extension}"'
+    return response
 
 
 def passage_detail(passage_id: str, related: int = 5) -> PassageDetail:
-    """A passage with its document, explanation, ready citation and related passages."""
-    kb = get_kb()
+    """A passage with its document, explanation, citation and related passages."""
+    kb, cite = get_kb(), citer()
     passage = kb.passage(passage_id)
     doc = kb.snapshot().documents.get(passage.doc_id, {})
-    url = absolute(passage_url(passage.doc_id, passage.anchor))
-    return PassageDetail.of(passage, DocumentSummary.of(passage.doc_id, doc),
-                            citation=citation(passage.text, doc, passage.section, url),
-                            related=related_passages(kb, passage_id, limit=related))
+    return PassageDetail.of(passage, DocumentSummary.of(passage.doc_id, doc), **cite.facts(passage),
+                            related=related_passages(kb, passage_id, limit=related, citer=cite))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from whoosh.query import Every
 from whoosh.searching import Searcher
 
+from kb.citations.lookup import Citer
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
 from kb.search.dense import cosines
@@ -124,7 +125,7 @@ def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchReque
 def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
               corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
-    documents = kb.snapshot().documents
+    documents, citer = kb.snapshot().documents, Citer(kb, request.public_url)
     results = []
     for docnum, fields, score in found.hits:
         payload = fields["payload"]
@@ -132,7 +133,7 @@ def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: 
         snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         results.append(SearchResult.of(
-            passage, document, score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
+            passage, document, **citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
             explanation=tuple(passage.explanation) if request.explain else None))
     return SearchResponse(
         request.query, found.total, request.limit, request.offset, mode, tuple(results), Facets(**found.facets),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kb.citations.lookup import Citer
 from kb.models import Passage
 from kb.search.ranking import DEFAULT_PARAMS
 from kb.semantic.vectors import PassageVectors
@@ -18,16 +19,17 @@ SAME_DOCUMENT_PENALTY = 0.02
 BY_TERMS = "mots-clés en commun"
 
 
-def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5) -> tuple[RelatedPassage, ...]:
-    """Up to `limit` other passages most related to this one."""
+def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5, citer: Citer | None = None) -> tuple[RelatedPassage, ...]:
+    """Up to `limit` other passages most related to this one (cited by `citer`)."""
     passage = kb.passage(passage_id)
     vectors = kb.snapshot().vectors
+    citer = citer or Citer(kb)
     if vectors is not None and passage_id in vectors.row:
-        return _by_meaning(kb, passage, vectors, limit)
-    return _by_terms(kb, passage, limit)
+        return _by_meaning(kb, passage, vectors, limit, citer)
+    return _by_terms(kb, passage, limit, citer)
 
 
-def _by_meaning(kb: KnowledgeBase, passage: Passage, vectors: PassageVectors, limit: int) -> tuple[RelatedPassage, ...]:
+def _by_meaning(kb: KnowledgeBase, passage: Passage, vectors: PassageVectors, limit: int, citer: Citer) -> tuple[RelatedPassage, ...]:
     cosine = vectors.matrix @ vectors.matrix[vectors.row[passage.id]]
     section = _section_of(passage.id)
     preference = np.array([SAME_SECTION_PENALTY if _section_of(i) == section else
@@ -39,7 +41,7 @@ def _by_meaning(kb: KnowledgeBase, passage: Passage, vectors: PassageVectors, li
         other = kb.passage(vectors.ids[i])
         where = ("même section" if _section_of(other.id) == section else
                  "même document, autre section" if other.doc_id == passage.doc_id else "autre document")
-        out.append(RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})),
+        out.append(RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), **citer.facts(other),
                                      score=round(float(cosine[i]), 4), reason=f"sens proche, {where}"))
     return tuple(out)
 
@@ -52,14 +54,15 @@ def _document_of(passage_id: str) -> str:
     return passage_id.split("/", 1)[0]
 
 
-def _by_terms(kb: KnowledgeBase, passage: Passage, limit: int) -> tuple[RelatedPassage, ...]:
+def _by_terms(kb: KnowledgeBase, passage: Passage, limit: int, citer: Citer) -> tuple[RelatedPassage, ...]:
     with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
         docnum = searcher.document_number(id=passage.id)
         hits = searcher.more_like(docnum, "text_stem", text=passage.text, top=limit + 1, numterms=12)
         scored = [(Passage.from_dict(hit["payload"]), float(hit.score or 0.0)) for hit in hits]
     documents = kb.snapshot().documents
     out = [
-        RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), score=round(score, 4), reason=BY_TERMS)
+        RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), **citer.facts(other),
+                          score=round(score, 4), reason=BY_TERMS)
         for other, score in scored if other.id != passage.id
     ]
     return tuple(out[:limit])

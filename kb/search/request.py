@@ -26,6 +26,7 @@ class SearchRequest:
     explain: bool = False
     correct: bool = True  # search the suggestion when the literal query finds nothing
     mode: str | None = None  # HYBRID (words and meaning) or LEXICAL; None: hybrid when the build has vectors
+    public_url: str = ""  # the site's address, for the absolute reader URL of each result ("" keeps paths)
 
 
 def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
