@@ -27,7 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024,
         # Query strings longer than this (in characters, once decoded) get 414;
         # `q` itself is capped at kb.search.MAX_QUERY_CHARS (400 beyond).
-        MAX_QUERY_STRING=4096,
+        # 16 K: a debate sheet (/fiche?p=…) of 100 passage ids, about 10,000 characters, fits.
+        MAX_QUERY_STRING=16384,
         MAX_PATH_LENGTH=2048,
         PAGE_SIZE=10,
         # The site's public address (KB_PUBLIC_URL), for absolute passage URLs in citations;

@@ -12,9 +12,11 @@ from kb.export import write_csv, write_ndjson
 from kb.models import Passage
 from kb.search import MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.categories.taxonomy import load_taxonomy
+from kb.sheet import build_sheet
 from kb.views import DocumentPassage
 from webui import params
 from webui.openapi import openapi_spec
+from webui.sheet_view import SheetState
 from webui.service import citation_download, citer, get_kb, passage_detail, site_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -29,6 +31,8 @@ def index() -> Response:
         "endpoints": {
             "search": url_for("api.search_passages"),
             "passage": "/api/passages/{id}",
+            "passage_citation": "/api/passages/{id}/citation?format=csl-json|bibtex|ris|text",
+            "sheet": url_for("api.sheet") + "?p={id}&p={id}",
             "documents": url_for("api.documents"),
             "document": "/api/documents/{id}",
             "categories": url_for("api.categories"),
@@ -57,6 +61,14 @@ def passage_citation(passage_id: str) -> Response:
     name = params.citation_format(request.args)
     kb = get_kb()
     return citation_download(name, [citer().citation(kb.passage(passage_id))], passage_id.replace("/", "_"))
+
+
+@bp.get("/fiche")
+def sheet() -> Response:
+    """The debate sheet of `p` (repeated, in order; at most 100): its passages with citations,
+    grouped by document, the ids found nowhere, the sources; the JSON twin of /fiche."""
+    state = SheetState.of(request.args)
+    return jsonify(build_sheet(citer(), list(state.ids), state.title, state.order).to_json())
 
 
 @bp.get("/documents")

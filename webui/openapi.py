@@ -7,11 +7,12 @@ from typing import Any
 from kb.models import Explanation, Link
 from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
 from kb.search.request import MODES
-from kb.views import CSL_ITEM, CitationView, DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
+from kb.sheet import Sheet, SheetGroup, SheetSource
+from kb.views import CSL_ITEM, PassageRecord, CitationView, DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
 from webui.jsonschema import INT, NULLABLE_STR, STR, array, obj, ref, view_schema
 
 # The views whose schema is read from their types (webui/jsonschema.py), each a named component.
-VIEWS: tuple[type, ...] = (Link, DocumentSummary, CitationView, Explanation, SearchResult, SearchResponse, RelatedPassage,
+VIEWS: tuple[type, ...] = (Link, DocumentSummary, CitationView, Sheet, SheetGroup, SheetSource, PassageRecord, Explanation, SearchResult, SearchResponse, RelatedPassage,
                            PassageDetail, DocumentPassage)
 
 
@@ -142,6 +143,20 @@ def _citation() -> dict[str, Any]:
                 _responses(ok, bad=True, missing=True), [*_path_id("Passage id, '<document>/<anchor>'."), fmt])
 
 
+def _sheet_params() -> list[dict[str, Any]]:
+    """p (repeated, in order, at most 100), titre, ordre."""
+    from kb.sheet import MAX_PASSAGES, ORDERS
+
+    return [
+        {"name": "p", "in": "query", "required": False, "style": "form", "explode": True,
+         "description": f"Passage ids in the sheet's order (repeated; duplicates dropped; at most {MAX_PASSAGES}).",
+         "schema": {"type": "array", "items": STR, "maxItems": MAX_PASSAGES}},
+        {"name": "titre", "in": "query", "required": False, "description": "The sheet's title.", "schema": {"type": "string", "maxLength": 200}},
+        {"name": "ordre", "in": "query", "required": False, "description": "document (grouped by document) or choix (the order of p).",
+         "schema": {"type": "string", "enum": list(ORDERS), "default": "document"}},
+    ]
+
+
 def _path_id(description: str) -> list[dict[str, Any]]:
     return [{"name": "id", "in": "path", "required": True, "description": description, "schema": {"type": "string", "minLength": 1}}]
 
@@ -166,6 +181,8 @@ def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dic
                                        _responses(_ok("PassageDetail", "The passage."), missing=True),
                                        _path_id("Passage id, '<document>/<anchor>' (the slash is part of the id).")),
             "/api/passages/{id}/citation": _citation(),
+            "/api/fiche": _get("get_sheet", "A debate sheet: the passages of `p` with citations, grouped by document, and their sources.",
+                               _responses(_ok("Sheet", "The sheet; unknown ids are listed in `missing`."), bad=True), _sheet_params()),
             "/api/documents": _get("list_documents", "All documents with citation metadata.",
                                    _responses(_ok("DocumentList", "The documents."))),
             "/api/documents/{id}": _get("get_document", "One document and its passages in reading order.",

@@ -6,17 +6,19 @@ from dataclasses import replace
 from itertools import groupby
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from kb.citations.formats import to_meta
 from kb.errors import InvalidParameterError
+from kb.sheet import build_sheet, sheet_citations, sheet_markdown
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.search.found import FRENCH as FOUND_BY_FRENCH
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
 from webui.present import Pagination, categories_by_slug, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
 from webui.search_view import SearchState, result_cards
-from webui.service import absolute, citer, get_kb, passage_detail, site_url
+from webui.service import absolute, citation_download, citer, get_kb, passage_detail, site_url
+from webui.sheet_view import SHEET_EXPORTS, SheetState
 
 bp = Blueprint("pages", __name__)
 EXAMPLES = ["reconnaissance faciale", "armes autonomes", "droits humains", "services publics", "désinformation"]
@@ -28,7 +30,15 @@ def _globals() -> dict[str, Any]:
     """Helpers every template may use."""
     labels = {c.slug: c.label for c in load_taxonomy()}
     return {"french_date": french_date, "french_datetime": french_datetime, "excerpt": excerpt, "safe_url": safe_url,
-            "category_labels": labels, "max_query_chars": MAX_QUERY_CHARS}
+            "category_labels": labels, "max_query_chars": MAX_QUERY_CHARS,
+            "sheet_ids": list(dict.fromkeys(p for p in request.args.getlist("p") if p))[:100]}
+
+
+@bp.app_template_filter("short_title")
+def _short_title(title: str | None) -> str:
+    """A document's title up to its subtitle (« Sommet … sur l'IA — Face aux … » → « Sommet … sur l'IA »)."""
+    head = (title or "").split(" — ")[0].split(" : ")[0].strip()
+    return head if len(head) <= 80 else head[:80].rsplit(" ", 1)[0] + "…"
 
 
 @bp.app_template_filter("found_by_fr")
@@ -63,7 +73,7 @@ def search_page() -> str:
     """Passages matching the query, with facets, active filters, pagination, suggestion."""
     size = current_app.config["PAGE_SIZE"]
     req, page = params.html_search(request.args, size)
-    state = SearchState(req.query, req.categories, req.documents)
+    state = SearchState(req.query, req.categories, req.documents, SheetState.of(request.args).ids)
     response = _run(req) if (req.query.strip() or req.categories or req.documents) else None
     documents = {d["id"]: d for d in get_kb().documents()}
     suggestion = response["suggestion"] if response else None
@@ -127,6 +137,33 @@ def passage_page(passage_id: str) -> str:
         explained=explained, labels=labels, reader_url=url_for("pages.document_page", doc_id=passage.doc_id, passage=passage.id) + "#" + passage.anchor,
         meta_tags=to_meta(citer().citation(passage), absolute(url_for("pages.passage_page", passage_id=passage.id)), passage=True),
     )
+
+
+@bp.get("/fiche")
+def sheet_page() -> str:
+    """The debate sheet of the URL's passages: reorder, remove, rename, print, export."""
+    state = SheetState.of(request.args)
+    sheet = build_sheet(citer(), list(state.ids), state.title, state.order).to_json()
+    return render_template("sheet.html", sheet=sheet, state=state, exports=SHEET_EXPORTS,
+                           clean_url=state.url(ids=tuple(sheet["ids"])), json_url=url_for("api.sheet", **state.args()))
+
+
+@bp.get("/fiche/export")
+def sheet_export() -> Response:
+    """The sheet as Markdown, or its passages' citations as CSL-JSON, BibTeX or RIS, to download."""
+    state = SheetState.of(request.args)
+    name = params.single(request.args, "format") or "markdown"
+    if name not in SHEET_EXPORTS:
+        raise params.invalid("format", f"format must be one of {', '.join(SHEET_EXPORTS)} (got '{name[:40]}')")
+    cite = citer()
+    sheet = build_sheet(cite, list(state.ids), state.title, state.order)
+    if name == "markdown":
+        response = Response(sheet_markdown(sheet), mimetype="text/markdown")
+        response.headers["Content-Disposition"] = 'attachment; filename="fiche.md"'
+        return response
+    response = citation_download(name, sheet_citations(cite, sheet), "fiche")
+    response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace("inline", "attachment")
+    return response
 
 
 @bp.get("/categories")

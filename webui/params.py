@@ -22,7 +22,10 @@ FRENCH_PARAMETERS = {
     "page": "Le numéro de page doit être un nombre entier positif.",
     "limit": "Le nombre de résultats par page n'est pas valide.",
     "mode": "Le mode de recherche est « hybrid » (mots et sens) ou « lexical » (mots seuls).",
-    "format": "Ce format de citation n'existe pas : csl-json, bibtex, ris ou text.",
+    "format": "Ce format d'export n'existe pas : csl-json, bibtex, ris, text (ou markdown pour une fiche).",
+    "titre": "Le titre d'une fiche fait au plus 200 caractères.",
+    "p": "Une fiche contient au plus 100 passages : partagez-la en deux fiches.",
+    "ordre": "L'ordre d'une fiche est « document » (regroupée par document) ou « choix » (votre ordre).",
 }
 
 

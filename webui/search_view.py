@@ -21,6 +21,7 @@ class SearchState:
     q: str
     categories: tuple[str, ...]
     documents: tuple[str, ...]
+    sheet: tuple[str, ...] = ()  # the passages of the sheet being built (`p`), carried by every link
 
     def url(self, page: int | None = None, *, q: str | None = None, categories: tuple[str, ...] | None = None,
             documents: tuple[str, ...] | None = None, **extra: Any) -> str:
@@ -30,6 +31,7 @@ class SearchState:
             "categorie": list(self.categories if categories is None else categories),
             "document": list(self.documents if documents is None else documents),
             "page": page if page and page > 1 else None,
+            "p": list(self.sheet),
         }
         return url_for("pages.search_page", **args, **extra)
 
@@ -39,7 +41,8 @@ class SearchState:
 
     def hidden_inputs(self) -> list[tuple[str, str]]:
         """Filters the search form carries over to a new query."""
-        return [("categorie", c) for c in self.categories] + [("document", d) for d in self.documents]
+        filters = [("categorie", c) for c in self.categories] + [("document", d) for d in self.documents]
+        return filters + [("p", pid) for pid in self.sheet]
 
     def facets(self, response: dict[str, Any], documents: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         """Facet values with counts and the link that adds or removes each one."""

@@ -33,16 +33,25 @@ def french_date(parts: Sequence[int]) -> str:
     return ("1er" if parts[2] == 1 else str(parts[2])) + " " + text
 
 
-def to_text(c: Citation) -> str:
-    """« extrait » — publisher, title, kind, date, section « … ». URL (note), consulté le …"""
-    parts = [p for p in (c.publisher, c.title, c.kind) if p]
-    parts.append(french_date(c.issued))
-    if c.section:
+def _reference(c: Citation, with_section: bool) -> str:
+    """Publisher, title, kind, date[, section « … »]. URL (note), consulté le …"""
+    parts = [p for p in (c.publisher, c.title, c.kind) if p] + [french_date(c.issued)]
+    if with_section and c.section:
         parts.append("section « " + " › ".join(c.section) + " »")
-    line = f"« {c.extract} » — " + ", ".join(parts) + f". {c.url}"
+    line = ", ".join(parts) + f". {c.url}"
     if c.source_url and c.source_note:
         line += f" ({c.source_note})"
     return line + f", consulté le {french_date((c.accessed.year, c.accessed.month, c.accessed.day))}."
+
+
+def to_text(c: Citation) -> str:
+    """« extrait » — publisher, title, kind, date, section « … ». URL (note), consulté le …"""
+    return f"« {c.extract} » — " + _reference(c, with_section=True)
+
+
+def source_line(c: Citation) -> str:
+    """A document as a source (the list at the end of a sheet): the reference without extract or section."""
+    return _reference(c, with_section=False)
 
 
 def _date_parts(parts: Sequence[int]) -> dict[str, Any]:

@@ -1,0 +1,114 @@
+"""The debate sheet (« fiche »): passages a user picked, in their order, each with its citation,
+and the sources they come from. A sheet is its list of ids (it lives in a URL): nothing is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.citations.formats import source_line
+from kb.citations.lookup import Citer
+from kb.citations.model import Citation
+from kb.errors import InvalidParameterError, NotFoundError
+from kb.views import DocumentSummary, JsonView, PassageRecord
+
+MAX_PASSAGES = 100
+MAX_ID_CHARS = 300
+ORDERS = ("document", "choix")  # grouped by document, or the user's own order
+DEFAULT_TITLE = "Fiche de débat"
+
+
+@dataclass(frozen=True)
+class SheetGroup(JsonView):
+    """The sheet's passages of one document, in the sheet's order."""
+
+    document: DocumentSummary
+    passages: tuple[PassageRecord, ...]
+
+
+@dataclass(frozen=True)
+class SheetSource(JsonView):
+    """A document the sheet quotes, with its reference line (for the list of sources)."""
+
+    document: DocumentSummary
+    reference: str
+
+
+@dataclass(frozen=True)
+class Sheet(JsonView):
+    """The sheet: title, order, passages in the user's order, the same grouped by document
+    (documents in order of first appearance), ids found nowhere, and the sources quoted."""
+
+    title: str
+    order: str
+    ids: tuple[str, ...]
+    passages: tuple[PassageRecord, ...]
+    groups: tuple[SheetGroup, ...]
+    missing: tuple[str, ...]
+    sources: tuple[SheetSource, ...]
+
+
+def sheet_ids(values: Iterable[str]) -> list[str]:
+    """The ids of a sheet URL in order, blanks and repeats dropped; more than MAX_PASSAGES values
+    is refused (counted as given, so that a URL's limit does not depend on what it repeats)."""
+    given = list(values)
+    if len(given) > MAX_PASSAGES:
+        raise InvalidParameterError("p", f"a sheet holds at most {MAX_PASSAGES} passages (got {len(given)}): split it in two")
+    return list(dict.fromkeys(v.strip() for v in given if v and v.strip()))
+
+
+def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "document") -> Sheet:
+    """The sheet of `ids` (from sheet_ids), cited by `citer`."""
+    if order not in ORDERS:
+        raise InvalidParameterError("ordre", f"ordre must be one of {', '.join(ORDERS)} (got '{order[:40]}')")
+    kb, found, missing = citer.kb, [], []
+    documents = kb.snapshot().documents
+    for pid in ids:
+        try:
+            passage = kb.passage(pid) if len(pid) <= MAX_ID_CHARS else None
+        except NotFoundError:
+            passage = None
+        if passage is None:
+            missing.append(pid)
+            continue
+        summary = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
+        found.append(PassageRecord.of(passage, summary, **citer.facts(passage)))
+    groups: dict[str, list[PassageRecord]] = {}
+    for record in found:
+        groups.setdefault(record.document.id, []).append(record)
+    sources = tuple(SheetSource(records[0].document, source_line(citer.document_citation(doc_id))) for doc_id, records in groups.items())
+    return Sheet(
+        title=" ".join(title.split())[:200] or DEFAULT_TITLE, order=order, ids=tuple(r.id for r in found),
+        passages=tuple(found), groups=tuple(SheetGroup(rs[0].document, tuple(rs)) for rs in groups.values()),
+        missing=tuple(missing), sources=sources,
+    )
+
+
+def sheet_citations(citer: Citer, sheet: Sheet) -> list[Citation]:
+    """The citation of each passage of the sheet, in the order it is shown."""
+    return [citer.citation(citer.kb.passage(r.id)) for r in shown_passages(sheet)]
+
+
+def shown_passages(sheet: Sheet) -> list[PassageRecord]:
+    """The passages in the order the sheet shows them (by document, or the user's)."""
+    if sheet.order == "choix":
+        return list(sheet.passages)
+    return [r for g in sheet.groups for r in g.passages]
+
+
+def sheet_markdown(sheet: Sheet) -> str:
+    """The sheet as Markdown: title, passages as quotes with their citation, then the sources."""
+    lines = [f"# {sheet.title}", ""]
+    current = None
+    for record in shown_passages(sheet):
+        if sheet.order == "document" and record.document.id != current:
+            current = record.document.id
+            lines += [f"## {record.document.title or current}", ""]
+        where = record.citation.csl.get("section") or record.document.title or record.document.id
+        lines += [f"### {where}", "", *(f"> {line}" for line in record.text.splitlines() or [""]), "",
+                  f"Citation : {record.citation.text}", ""]
+    if sheet.sources:
+        lines += ["## Sources", ""] + [f"- {s.reference}" for s in sheet.sources] + [""]
+    if sheet.missing:
+        lines += ["## Passages introuvables", ""] + [f"- `{pid}`" for pid in sheet.missing] + [""]
+    return "\n".join(lines)
