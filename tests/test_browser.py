@@ -81,7 +81,7 @@ def test_find_filter_read_and_cite(page: Any, artifacts: Path) -> None:
     expected = passage.locator(".cite .citation").inner_text().strip()
     assert page.evaluate("navigator.clipboard.readText()") == expected
     assert expected.startswith("« Les recherches menées par Amnesty International")
-    assert "Amnesty International France" in expected and f"/documents/{DOC}#{ANCHOR}" in expected
+    assert "Amnesty International France" in expected and "https://www.amnesty.fr/communiques/" in expected
     assert "copiée" in passage.locator(".copy-status").inner_text()
 
 
@@ -146,6 +146,12 @@ def test_narrow_screens(browser: Any, live_server: LiveServer, artifacts: Path) 
             overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 0, (url, overflow)
             tab.screenshot(path=str(artifacts / f"{name}-360.png"), full_page=name != "reader")
+        # Opened at a passage (with its fragment, or by ?passage= alone): its first line is in view.
+        for url in (f"/documents/{DOC}?passage={PASSAGE}#{ANCHOR}", f"/documents/{DOC}?passage={PASSAGE}"):
+            tab.goto(url)
+            tab.wait_for_timeout(200)
+            top = tab.evaluate(f"document.getElementById('{ANCHOR}').getBoundingClientRect().top")
+            assert 0 <= top < NARROW["height"] / 3, (url, top)
     finally:
         context.close()
 
@@ -185,8 +191,84 @@ def test_print_stylesheet(page: Any, artifacts: Path) -> None:
     for hidden in (".site-header", "form[role=search]", "aside.facets", ".actions"):
         assert not page.locator(hidden).first.is_visible(), hidden
     citation = page.locator("article.result p.citation.print-only").first
-    assert citation.is_visible() and "http://127.0.0.1:" in citation.inner_text()
+    assert citation.is_visible() and "https://www.amnesty.fr/communiques/" in citation.inner_text()
     page.pdf(path=str(artifacts / "search-print.pdf"))
+
+
+def _tab_to(tab: Any, test: str, limit: int = 120) -> None:
+    """Press Tab until the focused element passes the JavaScript predicate `test` (keyboard only)."""
+    for _ in range(limit):
+        tab.keyboard.press("Tab")
+        if tab.evaluate(f"(() => {{ const e = document.activeElement; return !!({test}); }})()"):
+            return
+    raise AssertionError(f"no focusable element matches {test}")
+
+
+def _tick_results(tab: Any, count: int) -> list[str]:
+    """Tick the first `count` results' « Ajouter à la fiche » boxes with Tab and Space; their ids."""
+    picked: list[str] = []
+    for _ in range(count):
+        _tab_to(tab, "e.type === 'checkbox' && e.name === 'p' && !e.checked && !e.disabled")
+        tab.keyboard.press("Space")
+        picked.append(tab.evaluate("document.activeElement.value"))
+    return picked
+
+
+@pytest.mark.browser
+def test_debate_sheet_from_two_searches_printed_to_pdf(page: Any, artifacts: Path) -> None:
+    """Keyboard only: tick results of two searches, reorder, rename, print the sheet to PDF; the
+    PDF holds the passages and every source's URL, on one or two A4 pages."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    page.goto("/recherche?q=reconnaissance+faciale")
+    picked = _tick_results(page, 2)
+    _tab_to(page, "e.tagName === 'BUTTON' && e.textContent.includes('Ajouter la sélection')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/fiche\?"))
+    assert page.locator(".sheet-item").count() == 2
+
+    page.goto("/recherche?q=manifester")  # a second search: the sheet is remembered (localStorage)
+    assert page.locator("#lien-fiche").inner_text().strip() == "Fiche (2)"
+    picked += _tick_results(page, 1)
+    _tab_to(page, "e.tagName === 'BUTTON' && e.textContent.includes('Ajouter la sélection')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/fiche\?"))
+    ids = page.evaluate("new URLSearchParams(location.search).getAll('p')")
+    assert ids == picked and len(set(ids)) == 3
+    assert page.evaluate("document.cookie") == "" and page.context.cookies() == []
+
+    _tab_to(page, "e.tagName === 'A' && e.textContent.trim() === 'dans mon ordre'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"ordre=choix"))
+    _tab_to(page, "e.tagName === 'A' && e.textContent.startsWith('Descendre')")  # the first passage goes down
+    page.keyboard.press("Enter")
+    page.wait_for_function("(first) => new URLSearchParams(location.search).getAll('p')[0] === first", arg=ids[1])
+    assert page.evaluate("new URLSearchParams(location.search).getAll('p')") == [ids[1], ids[0], ids[2]]
+    _tab_to(page, "e.id === 'titre'")
+    page.keyboard.type("Débat : surveillance et manifestations")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"titre="))
+    assert page.locator("h1").inner_text() == "Débat : surveillance et manifestations"
+    page.screenshot(path=str(artifacts / "sheet-1280.png"), full_page=True)
+
+    texts = [page.locator(".sheet-item blockquote").nth(i).inner_text()[:40] for i in range(3)]
+    sources = page.locator(".sheet-sources li").all_inner_texts()
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible() and not page.locator(".sheet-controls").first.is_visible()
+    pdf = page.pdf(format="A4", print_background=False)
+    (artifacts / "sheet.pdf").write_bytes(pdf)
+    reader = PdfReader(BytesIO(pdf))
+    assert 1 <= len(reader.pages) <= 2
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    for start in texts:
+        assert " ".join(start.split()[:4]) in text, start
+    urls = re.findall(r"https://\S+?(?=[,\s(])", " ".join(sources))
+    assert {"https://pauseia.fr/agir"} <= set(urls) and len(urls) == len(sources) == 2
+    for url in urls:
+        assert url in text.replace(" ", "") or url in text, url
+    assert "Score" not in text and "Monter" not in text
 
 
 def test_real_server_logs_one_line_per_request(live_server: LiveServer) -> None:
