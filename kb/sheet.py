@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kb.citations.formats import source_line
+from kb.citations.formats import reference_line, source_line
 from kb.citations.lookup import Citer
 from kb.citations.model import Citation
 from kb.errors import InvalidParameterError, NotFoundError
@@ -46,6 +46,7 @@ class Sheet(JsonView):
     groups: tuple[SheetGroup, ...]
     missing: tuple[str, ...]
     sources: tuple[SheetSource, ...]
+    references: dict[str, str]  # passage id → its reference line without the extract (under its quotation)
 
 
 def sheet_ids(values: Iterable[str]) -> list[str]:
@@ -61,7 +62,7 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
     """The sheet of `ids` (from sheet_ids), cited by `citer`."""
     if order not in ORDERS:
         raise InvalidParameterError("ordre", f"ordre must be one of {', '.join(ORDERS)} (got '{order[:40]}')")
-    kb, found, missing = citer.kb, [], []
+    kb, found, missing, references = citer.kb, [], [], {}
     documents = kb.snapshot().documents
     for pid in ids:
         try:
@@ -73,6 +74,7 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
             continue
         summary = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         found.append(PassageRecord.of(passage, summary, **citer.facts(passage)))
+        references[pid] = reference_line(citer.citation(passage))
     groups: dict[str, list[PassageRecord]] = {}
     for record in found:
         groups.setdefault(record.document.id, []).append(record)
@@ -80,7 +82,7 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
     return Sheet(
         title=" ".join(title.split())[:200] or DEFAULT_TITLE, order=order, ids=tuple(r.id for r in found),
         passages=tuple(found), groups=tuple(SheetGroup(rs[0].document, tuple(rs)) for rs in groups.values()),
-        missing=tuple(missing), sources=sources,
+        missing=tuple(missing), sources=sources, references=references,
     )
 
 

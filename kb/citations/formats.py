@@ -49,6 +49,11 @@ def to_text(c: Citation) -> str:
     return f"« {c.extract} » — " + _reference(c, with_section=True)
 
 
+def reference_line(c: Citation) -> str:
+    """The reference without the extract (under a quotation that already shows it)."""
+    return _reference(c, with_section=True)
+
+
 def source_line(c: Citation) -> str:
     """A document as a source (the list at the end of a sheet): the reference without extract or section."""
     return _reference(c, with_section=False)
