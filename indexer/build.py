@@ -217,10 +217,14 @@ def _prime_lemmas(documents: list[tuple[LoadedDocument, list[Passage]]], n_proce
     texts: list[str] = []
     for doc, passages in documents:
         texts.append(doc.meta.title)
+        if doc.meta.description:
+            texts.append(doc.meta.description)
         for p in passages:
             texts.append(p.text)
             texts.append(" / ".join(p.section))
             texts.extend(p.section)
+            if p.context:
+                texts.append(p.context)
     LEMMAS.prime(texts, n_process=n_process)
 
 

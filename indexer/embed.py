@@ -40,7 +40,7 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
     with ix.searcher() as searcher:
         payloads = [fields["payload"] for fields in searcher.all_stored_fields()]
     ids = tuple(p["id"] for p in payloads)
-    texts = [embed_text(p["text"], p["section"]) for p in payloads]
+    texts = [embed_text(p["text"], p["section"], p.get("context")) for p in payloads]
     keys = tuple(content_key(t) for t in texts)
     known = _known_vectors(previous)
     missing = [k for k in dict.fromkeys(keys) if k not in known]

@@ -75,12 +75,38 @@ def split_long(block: Block, max_chars: int = MAX_CHARS) -> list[Block]:
     ]
 
 
+def lead_in(text: str) -> str | None:
+    """The end of a paragraph that announces a list (« …, il convient : »): its last sentence,
+    with the ones before it until it says something on its own (« Cela signifie : » does not)."""
+    if not text.rstrip().endswith(":"):
+        return None
+    sentences = split_sentences(text.strip())
+    taken: list[str] = []
+    while sentences and (not taken or count_words(" ".join(taken)) < MIN_WORDS):
+        taken.insert(0, sentences.pop())
+    return " ".join(taken)
+
+
+def contexts(blocks: list[Block]) -> list[str | None]:
+    """Each block's lead-in: the items of a list announced by the paragraph before them (same
+    section) whose sentence continues it, i.e. starts in lower case (« d'estimer… »)."""
+    out: list[str | None] = []
+    current: str | None = None
+    section: tuple[str, ...] | None = None
+    for block in blocks:
+        if block.kind != "item" or block.section != section:
+            current, section = (lead_in(block.text) if block.kind != "item" else None), block.section
+        first = block.text.lstrip()[:1]
+        out.append(current if block.kind == "item" and first.islower() else None)
+    return out
+
+
 def make_passages(doc: LoadedDocument) -> list[Passage]:
     """Passages of a document in reading order, with ids `<doc>/<section-anchor>-<n>`."""
     blocks = [piece for block in merge_fragments(doc.blocks) for piece in split_long(block)]
     counters: dict[str, int] = {}
     passages: list[Passage] = []
-    for position, block in enumerate(blocks):
+    for position, (block, context) in enumerate(zip(blocks, contexts(blocks))):
         anchor = block.anchor or PREAMBLE_ANCHOR
         counters[anchor] = counters.get(anchor, 0) + 1
         local = f"{anchor}-{counters[anchor]}"
@@ -93,6 +119,7 @@ def make_passages(doc: LoadedDocument) -> list[Passage]:
                 text=block.text,
                 position=position,
                 links=_unique_links(block.links),
+                context=context,
             )
         )
     return passages

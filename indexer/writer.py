@@ -137,6 +137,8 @@ def _fields(p: Passage, doc: LoadedDocument) -> dict[str, Any]:
         "heading_stem": heading,
         "title": doc.meta.title,
         "title_stem": doc.meta.title,
+        "context_stem": p.context or "",
+        "description_stem": doc.meta.description or "",
         "words": f"{p.text}\n{heading}\n{doc.meta.title}",
         "categories": ",".join(p.categories),
         "category_set": ",".join(p.categories),

@@ -107,6 +107,8 @@ class Passage:
     links: list[Link] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     explanation: list[Explanation] = field(default_factory=list)
+    # The lead-in a list item's sentence begins in (« …, il convient : »), shown before it.
+    context: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -125,4 +127,5 @@ class Passage:
             links=[Link(**link) for link in data.get("links", [])],
             categories=list(data.get("categories", [])),
             explanation=list(data.get("explanation", [])),
+            context=data.get("context"),
         )

@@ -93,6 +93,7 @@ class PassageView(JsonView):
             "section": tuple(passage.section),
             "position": passage.position,
             "text": passage.text,
+            "context": passage.context,
             "categories": tuple(passage.categories),
             "explanation": tuple(passage.explanation),
             "links": tuple(passage.links),
@@ -111,6 +112,7 @@ class SearchResult(PassageView):
     score: float
     found_by: tuple[str, ...] = field(metadata={"schema": {"type": "array", "items": {"enum": ["words", "thesaurus", "correction", "meaning"]},
                                       "description": "How the passage was found: its words, a thesaurus expression, a spelling correction, its meaning."}})
+    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
     text: str
     snippet: str = field(metadata={"description": "HTML-escaped excerpt; matches wrapped in <mark>."})
     document: DocumentSummary
@@ -129,6 +131,7 @@ class RelatedPassage(PassageView):
     id: str
     score: float
     reason: str = field(metadata={"description": "Why it is related: « sens proche, autre document », « mots-clés en commun »…"})
+    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
     text: str
     document: DocumentSummary
     section: tuple[str, ...]
@@ -145,6 +148,7 @@ class PassageRecord(PassageView):
     document: DocumentSummary
     section: tuple[str, ...]
     position: int
+    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
     text: str
     categories: tuple[str, ...]
     explanation: tuple[Explanation, ...]

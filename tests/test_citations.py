@@ -195,3 +195,9 @@ def test_pages_carry_the_metadata_reference_managers_read(public_client: FlaskCl
 
 def test_a_citer_without_public_url_keeps_reader_paths(kb: KnowledgeBase) -> None:
     assert Citer(kb).reader_url(kb.passage(CHARTER)) == "/documents/charte-des-valeurs#la-mission-1"
+
+
+def test_a_list_items_citation_quotes_its_lead_in(kb: KnowledgeBase) -> None:
+    passage = kb.passage("amnesty-ia-droits-humains/une-approche-critique-du-technosolutionnisme-3")
+    text = to_text(Citer(kb).citation(passage))
+    assert text.startswith("« Dans le cadre de l'évaluation de la pertinence du recours à une technologie donnée, il convient : […] de veiller")

@@ -83,3 +83,27 @@ def test_passages_keep_breadcrumb_links_and_position() -> None:
     assert lobby.section == ("Voici ce que vous pouvez faire:",)
     assert {"text": "le sommet", "url": "https://pauseai.info/summit"} in [l.__dict__ for l in lobby.links]
     assert [p.position for p in passages] == list(range(len(passages)))
+
+
+def test_list_items_continuing_a_lead_in_carry_it_as_context() -> None:
+    passages = {p.id: p for p in _passages("amnesty-dossier-de-presse-ia-droits-humains.txt")}
+    base = "amnesty-ia-droits-humains/une-approche-critique-du-technosolutionnisme"
+    lead = "Dans le cadre de l'évaluation de la pertinence du recours à une technologie donnée, il convient :"
+    assert [passages[f"{base}-{n}"].context for n in (2, 3, 4)] == [lead] * 3
+    assert passages[f"{base}-2"].text.startswith("d'estimer les ressources financières")  # text and id unchanged
+    assert passages[f"{base}-1"].context is None  # the paragraph that holds the lead-in
+    # « Cela signifie : » says nothing alone: the sentence before it comes with it.
+    rule = passages["amnesty-ia-droits-humains/une-reglementation-de-l-ia-contraignante-et-fondee-sur-les-2"].context
+    assert rule == ("Les États doivent ériger en priorité la mise en place d'une réglementation de l'IA contraignante "
+                    "et applicable à tous les niveaux de gouvernance. Cela signifie :")
+
+
+def test_items_that_are_sentences_of_their_own_have_no_context() -> None:
+    # The charter's numbered values follow « …afin de prévenir tout conflit : » but each is a sentence.
+    assert all(p.context is None for p in _passages("charte-des-valeurs.md"))
+    assert all(p.context is None for p in _passages("passez-a-l-action.md"))
+    blocks = [Block("paragraph", "Il faut :", ("S",)), Block("item", "agir ;", ("S",)), Block("paragraph", "Fin.", ("S",)),
+              Block("item", "après un paragraphe sans deux-points", ("S",))]
+    from indexer.passages import contexts
+
+    assert contexts(blocks) == [None, "Il faut :", None, None]

@@ -257,3 +257,14 @@ def test_questions_as_people_type_them_find_no_phantom_words(kb: KnowledgeBase) 
     assert not any("veutelle" in n for n in inverted.notes) and inverted.total > 0
     heading_word = search(kb, SearchRequest("technosolutionnisme", mode="lexical"))  # a heading's word, in no passage text
     assert heading_word.notes == () and heading_word.suggestion is None
+
+
+def test_a_list_items_lead_in_is_searched_with_it(kb: KnowledgeBase) -> None:
+    """« …il convient : » belongs to each item it introduces: its words find the items too."""
+    base = "amnesty-ia-droits-humains/une-approche-critique-du-technosolutionnisme"
+    found = search(kb, SearchRequest("pertinence recours technologie", limit=100, mode="lexical")).to_json()
+    ids = [r["id"] for r in found["results"]]
+    assert {f"{base}-2", f"{base}-3", f"{base}-4"} <= set(ids)
+    item = next(r for r in found["results"] if r["id"] == f"{base}-2")
+    assert item["context"].endswith("il convient :")
+    assert ids.index(f"{base}-1") < ids.index(f"{base}-2")  # the paragraph that says it, first

@@ -17,10 +17,11 @@ MATRIX = "vectors.npy"
 META = "vectors.json"
 
 
-def embed_text(text: str, section: tuple[str, ...] | list[str]) -> str:
+def embed_text(text: str, section: tuple[str, ...] | list[str], context: str | None = None) -> str:
     """What is embedded for a passage: its section path, then its text (measured: the headings
-    say what a short passage is about; the document title added nothing)."""
-    return f"{' › '.join(section)} : {text}" if section else text
+    say what a short passage is about; the document title added nothing), after its lead-in."""
+    body = f"{context} {text}" if context else text
+    return f"{' › '.join(section)} : {body}" if section else body
 
 
 def content_key(text: str) -> str:

@@ -7,10 +7,10 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.analysis import lemma_analyzer, stem_analyzer, word_analyzer
 
 # Bumped whenever the schema or the analysis chain changes: forces a full rebuild.
-SCHEMA_VERSION = 6  # 6: documents list their capitals (citations)
+SCHEMA_VERSION = 7  # 6: documents list their capitals (citations); 7: lead-ins and descriptions searched
 
 LEMMA_FIELDS = ("text", "heading", "title")
-STEM_FIELDS = ("text_stem", "heading_stem", "title_stem")
+STEM_FIELDS = ("text_stem", "heading_stem", "title_stem", "context_stem", "description_stem")
 
 
 def build_schema() -> Schema:
@@ -26,6 +26,8 @@ def build_schema() -> Schema:
         text_stem=TEXT(analyzer=stem, phrase=True),  # phrases match by stem when lemmas differ
         heading_stem=TEXT(analyzer=stem, phrase=False),
         title_stem=TEXT(analyzer=stem, phrase=False),
+        context_stem=TEXT(analyzer=stem, phrase=False),  # a list item's lead-in (« il convient : »)
+        description_stem=TEXT(analyzer=stem, phrase=False),  # its document's description
         words=TEXT(analyzer=word_analyzer(), phrase=False),
         categories=KEYWORD(stored=True, commas=True, scorable=False),
         category_set=ID(sortable=True),  # the same slugs as one column value, for fast facets
