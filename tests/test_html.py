@@ -104,7 +104,11 @@ def test_search_results(client: FlaskClient) -> None:
     assert [m.get_text() for m in mine.select(".snippet mark")][:2] == ["reconnaissance", "faciale"]
     assert [a["href"] for a in mine.select(".badges a")] == ["/categories/surveillance"]
     reader = mine.find("a", string="Lire dans le document")
-    assert reader["href"] == f"/documents/{DOC}?passage={PASSAGE}#{ANCHOR}"
+    assert reader["href"] == f"/documents/{DOC}?passage={PASSAGE}&q=reconnaissance+faciale#{ANCHOR}"
+    opened = page(client, reader["href"].split("#")[0])
+    marked = opened.select(f'[id="{ANCHOR}"] .passage-text mark')
+    assert [m.get_text().lower() for m in marked] == ["reconnaissance", "faciale"]  # the search's words, marked in the reader
+    assert len(opened.select(".passage-text mark")) > 2  # in every passage that has them
     assert mine.find("a", string="Passages liés")["href"] == f"/passages/{PASSAGE}#lies"
     cite = tag(mine, "details.cite")
     assert tag(cite, "summary").get_text() == "Citer"

@@ -12,6 +12,8 @@ from kb.citations.formats import to_meta
 from kb.errors import InvalidParameterError
 from kb.sheet import build_sheet, sheet_citations, sheet_markdown
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
+from kb.search.pipeline import query_stems
+from kb.search.snippets import match_spans
 from kb.search.found import FRENCH as FOUND_BY_FRENCH
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
@@ -107,13 +109,15 @@ def document_page(doc_id: str) -> str:
     doc = kb.document(doc_id)
     passages = kb.document_passages(doc_id)
     target = request.args.get("passage", "")
+    query = params.query_text(request.args, strict=False)  # opened from a search: its words are marked
+    stems = query_stems(kb, query) if query.strip() else set()
     base = doc.get("base_url")
     items, cite = [], citer()
     for item in reader_items(doc, passages):
         view: dict[str, Any] = {"item": item}
         if item.passage is not None:
             p = item.passage
-            html, left_out = linkify(p.text, p.links, base)
+            html, left_out = linkify(p.text, p.links, base, match_spans(p.text, stems) if stems else None)
             view.update(html=html, citation=cite.facts(p)["citation"].text, highlighted=p.id == target,
                         extra_links=[link_view(link, base) for link in left_out])
         items.append(view)

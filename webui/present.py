@@ -64,10 +64,27 @@ def link_view(link: Link | dict[str, str], base_url: str | None = None) -> dict[
     return {"text": text, "url": url, "href": safe_url(url, base_url)}
 
 
-def linkify(text: str, links: list[Link], base_url: str | None = None) -> tuple[Markup, list[Link]]:
-    """The passage text, escaped, with source links inline where safe; plus the links left out."""
+def _marked(text: str, offset: int, marks: list[tuple[int, int]]) -> Markup:
+    """`text` (which starts at `offset` in its passage) escaped, the marks inside it in <mark>."""
+    out: list[Markup] = []
+    pos = 0
+    for s, e in marks:
+        s, e = s - offset, e - offset
+        if s < pos or e > len(text):
+            continue
+        out += [escape(text[pos:s]), Markup("<mark>{}</mark>").format(text[s:e])]
+        pos = e
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def linkify(text: str, links: list[Link], base_url: str | None = None,
+            marks: list[tuple[int, int]] | None = None) -> tuple[Markup, list[Link]]:
+    """The passage text, escaped, with source links inline where safe and the search's words in
+    <mark> (`marks`: their spans); plus the links left out."""
     out: list[Markup] = []
     left: list[Link] = []
+    marks = marks or []
     pos = 0
     for link in links:
         href = safe_url(link.url, base_url)
@@ -76,10 +93,10 @@ def linkify(text: str, links: list[Link], base_url: str | None = None) -> tuple[
             left.append(link)
             continue
         end = start + len(link.text)
-        out.append(escape(text[pos:start]))
-        out.append(Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(href, text[start:end]))
+        out.append(_marked(text[pos:start], pos, marks))
+        out.append(Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(href, _marked(text[start:end], start, marks)))
         pos = end
-    out.append(escape(text[pos:]))
+    out.append(_marked(text[pos:], pos, marks))
     return Markup("").join(out), left
 
 

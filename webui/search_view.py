@@ -78,7 +78,7 @@ def result_cards(response: dict[str, Any], documents: dict[str, Any]) -> list[di
         anchor = r["id"].split("/", 1)[-1]
         cards.append({
             **r,
-            "reader_url": url_for("pages.document_page", doc_id=r["document"]["id"], passage=r["id"]) + "#" + anchor,
+            "reader_url": url_for("pages.document_page", doc_id=r["document"]["id"], passage=r["id"], q=response["query"] or None) + "#" + anchor,
             "citation": r["citation"]["text"],
             "link_views": [link_view(link, doc.get("base_url")) for link in r["links"]],
         })

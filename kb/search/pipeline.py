@@ -141,6 +141,15 @@ def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: 
     )
 
 
+def query_stems(kb: KnowledgeBase, query: str) -> set[str]:
+    """The stems a query searches (its words, corrections aside), to mark them in a document."""
+    parsed = parse_query(query)
+    if parsed.empty:
+        return set()
+    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
+        return set(compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).stems)
+
+
 def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
     """Every passage a search matches (ranked; filters applied), for bulk export."""
     validate(request, kb)

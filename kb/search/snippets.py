@@ -30,6 +30,12 @@ def _matches(text: str, lemma_spans: Iterable[tuple[int, int, str]], lemmas: set
     return sorted((s, e, t) for (s, e), t in found.items())
 
 
+def match_spans(text: str, stems: set[str]) -> list[tuple[int, int]]:
+    """(start, end) of the words of `text` whose stem is one of `stems` (the reader's marks:
+    stems alone, so that a whole document is marked without running the lemmatiser)."""
+    return [(s, e) for s, e, _ in _matches(text, (), set(), stems)]
+
+
 def _window(text: str, matches: list[tuple[int, int, str]], size: int) -> tuple[int, int]:
     if len(text) <= size:
         return 0, len(text)
