@@ -149,12 +149,18 @@ def to_ris(citations: Sequence[Citation]) -> str:
 
 def to_meta(c: Citation, page_url: str, passage: bool) -> list[tuple[str, str]]:
     """(name, content) of the <meta> tags reference managers read from a page: Highwire Press
-    `citation_*` (Zotero's "Embedded Metadata", Google Scholar) and Dublin Core `DC.*`."""
+    `citation_*` (Zotero's "Embedded Metadata", Google Scholar) and Dublin Core `DC.*`.
+
+    As Zotero's Embedded Metadata translator reads them: `citation_title` alone makes the item a
+    journal article, so a web page leaves it out (its title comes from DC.title and the item stays
+    a web page); a report says `citation_technical_report_institution`, which makes it a report.
+    An author without a comma is split into first and last names ("Pause" "Ia"): the corporate
+    author is written "Pause IA," (last name only)."""
     date = "/".join([str(c.issued[0]), *(f"{n:02d}" for n in c.issued[1:])]) if c.issued else ""
     iso = "-".join([str(c.issued[0]), *(f"{n:02d}" for n in c.issued[1:])]) if c.issued else ""
-    tags = [("citation_title", c.title)]
+    tags = [] if c.type == "webpage" else [("citation_title", c.title)]
     if c.publisher:
-        tags += [("citation_author", c.publisher), ("citation_publisher", c.publisher)]
+        tags += [("citation_author", f"{c.publisher},"), ("citation_publisher", c.publisher)]
         if c.type == "report":
             tags.append(("citation_technical_report_institution", c.publisher))
     if date:
