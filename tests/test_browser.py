@@ -193,6 +193,10 @@ def test_print_stylesheet(page: Any, artifacts: Path) -> None:
     citation = page.locator("article.result p.citation.print-only").first
     assert citation.is_visible() and "https://www.amnesty.fr/communiques/" in citation.inner_text()
     page.pdf(path=str(artifacts / "search-print.pdf"))
+    page.goto(f"/passages/{PASSAGE}")  # a passage prints without its categorisation score
+    assert page.locator(".explain-score").first.is_visible() is False and page.locator("#citation").is_visible()
+    page.emulate_media(media="screen")
+    assert page.locator(".explain-score").first.is_visible()
 
 
 def _tab_to(tab: Any, test: str, limit: int = 120) -> None:

@@ -304,3 +304,11 @@ def test_every_page_of_the_full_corpus_renders(full_index: Path) -> None:
         assert all(a["href"].startswith(("http", "mailto:", "/", "#")) for a in reader.select("main a[href]"))
         for p in kb.document_passages(doc["id"]):
             assert client.get(f"/passages/{p.id}").status_code == 200, p.id
+
+
+def test_documents_whose_description_matches_are_listed(client: FlaskClient) -> None:
+    soup = page(client, "/recherche?q=IAG")
+    box = tag(soup, "section.described")
+    assert [a["href"] for a in box.select("a")] == ["/documents/passez-a-l-action"]
+    assert "Guide de Pause IA" in box.get_text()
+    assert page(client, "/recherche?q=reconnaissance+faciale").select_one("section.described") is None

@@ -268,3 +268,12 @@ def test_a_list_items_lead_in_is_searched_with_it(kb: KnowledgeBase) -> None:
     item = next(r for r in found["results"] if r["id"] == f"{base}-2")
     assert item["context"].endswith("il convient :")
     assert ids.index(f"{base}-1") < ids.index(f"{base}-2")  # the paragraph that says it, first
+
+
+def test_a_documents_description_finds_the_document(kb: KnowledgeBase) -> None:
+    """« IAG » is in the guide's description (« …l'IA générale (IAG) »): the document is found as
+    a document, and its description ranks none of its passages."""
+    found = search(kb, SearchRequest("IAG")).to_json()
+    assert [d["id"] for d in found["documents"]] == ["passez-a-l-action"]
+    assert found["documents"][0]["description"].startswith("Guide de Pause IA")
+    assert search(kb, SearchRequest("reconnaissance faciale")).to_json()["documents"] == []

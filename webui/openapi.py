@@ -6,13 +6,14 @@ from typing import Any
 
 from kb.models import Explanation, Link
 from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
+from kb.search.results import DocumentMatch
 from kb.search.request import MODES
 from kb.sheet import Sheet, SheetGroup, SheetSource
 from kb.views import CSL_ITEM, PassageRecord, CitationView, DocumentPassage, DocumentSummary, PassageDetail, RelatedPassage, SearchResult
 from webui.jsonschema import INT, NULLABLE_STR, STR, array, obj, ref, view_schema
 
 # The views whose schema is read from their types (webui/jsonschema.py), each a named component.
-VIEWS: tuple[type, ...] = (Link, DocumentSummary, CitationView, Sheet, SheetGroup, SheetSource, PassageRecord, Explanation, SearchResult, SearchResponse, RelatedPassage,
+VIEWS: tuple[type, ...] = (Link, DocumentSummary, DocumentMatch, CitationView, Sheet, SheetGroup, SheetSource, PassageRecord, Explanation, SearchResult, SearchResponse, RelatedPassage,
                            PassageDetail, DocumentPassage)
 
 

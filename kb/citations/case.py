@@ -11,12 +11,15 @@ _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+)(?:\.\d+)*[.)]\s+")  # « I. », �
 
 
 def acronyms(texts: Iterable[str]) -> frozenset[str]:
-    """Words written in capitals (two letters or more) in running text, such as « IA » or
-    « IAG »: they stay in capitals when a heading is put in normal case."""
-    found: set[str] = set()
+    """Words a text only ever writes in capitals (two letters or more), such as « IA » or
+    « IAG »: they stay in capitals when a heading is put in normal case. A word also written
+    otherwise (« ENSEMBLE » in a slogan, « ensemble » elsewhere) is an ordinary word."""
+    capitals: set[str] = set()
+    otherwise: set[str] = set()
     for text in texts:
-        found.update(w for w in _WORD.findall(text) if len(w) > 1 and w.isupper())
-    return frozenset(found)
+        for word in _WORD.findall(text):
+            (capitals if len(word) > 1 and word.isupper() else otherwise).add(word if word.isupper() else word.upper())
+    return frozenset(capitals - otherwise)
 
 
 def normal_case(heading: str, keep: frozenset[str] = frozenset()) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from whoosh.query import Every
+from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
 
 from kb.citations.lookup import Citer
+from kb.analysis import analyze, stem_analyzer
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
 from kb.search.dense import cosines
@@ -22,7 +23,7 @@ from kb.search.page import Page, browse_page, matched_total, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
-from kb.search.results import Facets, SearchResponse
+from kb.search.results import DocumentMatch, Facets, SearchResponse
 from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
@@ -35,6 +36,7 @@ from kb.views import DocumentSummary, SearchResult
 log = logging.getLogger(__name__)
 _warned: list[bool] = []  # the missing model is logged once per process, not once per query
 MAX_EXPORT = 100_000
+_STEM = stem_analyzer()
 NO_VECTORS = "Recherche par les mots seulement : cet index n'a pas de vecteurs de sens (« kb index » sans --no-semantic)."
 NO_MODEL = "Recherche par les mots seulement : le modèle de sens n'a pas pu être chargé sur cette machine."
 
@@ -105,12 +107,13 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
         found = ranked_page(searcher, scores, request)
-        return _response(kb, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID)
+        return _response(kb, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID,
+                         _described(kb, searcher, parsed))
     meant = suggestion if request.correct and suggestion else request.query
     fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
     found = ranked_page(searcher, fused.scores, request)
     origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
-    return _response(kb, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID)
+    return _response(kb, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID, _described(kb, searcher, parsed))
 
 
 def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
@@ -122,8 +125,21 @@ def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchReque
                         request.query.rstrip().endswith("?"), exact, excluded)
 
 
+def _described(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
+    """The documents whose description holds a word of the query as typed (no thesaurus), by title."""
+    stems = {s for group in parsed.groups for unit in group for s in analyze(_STEM, unit.text)}
+    if not stems:
+        return ()
+    query = Or([Term("description_stem", stem) for stem in sorted(stems)])
+    doc_ids = {searcher.stored_fields(d)["doc_id"] for d in matching_docnums(searcher, query)}
+    documents = kb.snapshot().documents
+    found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
+    return tuple(sorted(found, key=lambda m: m.title.lower()))
+
+
 def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
-              corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str) -> SearchResponse:
+              corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str,
+              described: tuple[DocumentMatch, ...] = ()) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
     documents, citer = kb.snapshot().documents, Citer(kb, request.public_url)
     results = []
@@ -137,7 +153,7 @@ def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: 
             explanation=tuple(passage.explanation) if request.explain else None))
     return SearchResponse(
         request.query, found.total, request.limit, request.offset, mode, tuple(results), Facets(**found.facets),
-        suggestion, tuple(compiled.expansions), corrected_query, tuple(notes),
+        suggestion, tuple(compiled.expansions), corrected_query, tuple(notes), described,
     )
 
 

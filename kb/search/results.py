@@ -21,6 +21,16 @@ class Facets(JsonView):
 
 
 @dataclass(frozen=True)
+class DocumentMatch(JsonView):
+    """A document whose own description holds words of the query (it is found as a document:
+    its description ranks no passage, see kb/search/ranking.py)."""
+
+    id: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
 class SearchResponse(JsonView):
     """One page of ranked passages, with what the reader needs to refine the search."""
 
@@ -36,6 +46,8 @@ class SearchResponse(JsonView):
     expansions: tuple[Expansion, ...] = ()
     corrected_query: str | None = None
     notes: tuple[str, ...] = ()
+    documents: tuple[DocumentMatch, ...] = field(default=(), metadata={
+        "description": "Documents whose description holds words of the query (filters aside)."})
 
     @classmethod
     def nothing(cls, request: SearchRequest, notes: tuple[str, ...], mode: str) -> SearchResponse:
