@@ -108,3 +108,13 @@ def test_without_the_model_the_build_and_the_search_fall_back_to_words(corpus_co
     assert with_vectors.returncode == 0, with_vectors.stderr
     answer = json.loads(with_vectors.stdout)
     assert answer["mode"] == "lexical" and any("modèle de sens" in n for n in answer["notes"]) and answer["total"] > 0
+
+
+def test_hostile_query_texts_reach_the_model_safely(kb) -> None:
+    """Lone surrogates raised UnicodeEncodeError in the engine, and a 19,000-character query took
+    4.9 s to embed (make bench, hostile queries): both are now searched like any query."""
+    from kb.search import SearchRequest, search
+
+    for text in ("surveillance \udad3 faciale", "surveillance " * 2000):
+        response = search(kb, SearchRequest(text, mode="hybrid"))
+        assert response.mode == "hybrid" and response.total > 0
