@@ -114,14 +114,16 @@ def _parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
-def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int = 1) -> dict[str, Any]:
-    """wrk with `connections` connections for `duration` s on /api/search, queries in rotation,
-    against `kb serve --workers N` (1: waitress in one process; more: forked waitress workers on one socket)."""
+def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int = 1,
+            mode: str = "hybrid") -> dict[str, Any]:
+    """wrk with `connections` connections for `duration` s on /api/search?mode=`mode`, queries in
+    rotation, against a fresh `kb serve --workers N` (1: waitress in one process; more: forked
+    waitress workers on one socket), so no query embedding is cached when the run starts."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk not installed (apt-get install wrk)"}
     paths = []
     for q in queries:
-        params = [("q", q.text)] + [("category", c) for c in q.categories]
+        params = [("q", q.text), ("mode", mode)] + [("category", c) for c in q.categories]
         paths.append('"/api/search?' + urlencode(params).replace('"', "%22") + '"')
     port = _free_port()
     proc = _serve(kb, index, port, workers)
@@ -135,7 +137,7 @@ def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], conn
             capture_output=True, text=True, check=True,
         ).stdout
         result = _parse_wrk(out)
-        result.update({"workers": workers, "connections": connections, "duration_s": duration, "memory_before": before, "memory_after": _rss_mb(proc.pid), "raw": out})
+        result.update({"workers": workers, "mode": mode, "distinct_queries": len(queries), "connections": connections, "duration_s": duration, "memory_before": before, "memory_after": _rss_mb(proc.pid), "raw": out})
         return result
     finally:
         _stop(proc)

@@ -19,14 +19,15 @@ from typing import Any
 from bench.evaluation.baselines import Fts5, index_records
 from bench.performance.http import run_wrk, startup_seconds
 from bench.performance.hostile import bench_hostile
-from bench.performance.queries import build_queries, vocabulary
+from bench.performance.queries import BenchQuery, build_queries, vocabulary
 from bench.performance.scale_corpus import fetch
 from kb.search import SearchRequest, search
+from kb.search.request import HYBRID, LEXICAL
 from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[2]
 KB = str(Path(sys.executable).parent / "kb")
-TARGETS = {"words_per_s": 15_000, "p50_ms": 15, "p99_ms": 100, "rps": 100, "startup_s": 5, "rss_mb": 500}
+TARGETS = {"words_per_s": 15_000, "p50_ms": 15, "p99_ms": 100, "hybrid_p50_ms": 30, "rps": 100, "startup_s": 5, "rss_mb": 500}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -35,60 +36,81 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def _build(corpus: list[Path], index: Path, jobs: int) -> dict[str, Any]:
-    """Run a build in a child process: wall time, peak memory, phases, size on disk."""
+def _build(corpus: list[Path], index: Path, jobs: int, semantic: bool = True, cache: Path | None = None) -> dict[str, Any]:
+    """Run a build in a child process: wall time, peak memory, phases, embedding stage, size on
+    disk (`cache`: the vector cache it starts from, $KB_CACHE_DIR; an empty folder is a cold build)."""
     script = (
         "import json, resource, sys; from pathlib import Path; from indexer.build import build_index;"
-        f"r = build_index([Path(p) for p in {[str(c) for c in corpus]!r}], Path({str(index)!r}), n_process={jobs});"
+        f"r = build_index([Path(p) for p in {[str(c) for c in corpus]!r}], Path({str(index)!r}), n_process={jobs}, semantic={semantic!r});"
         "print(json.dumps({'documents': r.documents, 'passages': r.passages, 'words': r.words, 'seconds': r.seconds,"
-        " 'up_to_date': r.up_to_date, 'reindexed': len(r.reindexed), 'timings': r.timings,"
+        " 'up_to_date': r.up_to_date, 'reindexed': len(r.reindexed), 'timings': r.timings, 'vectors': r.vectors,"
         " 'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
         " 'children_rss_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
     )
+    env = os.environ | ({"KB_CACHE_DIR": str(cache)} if cache else {})
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - start
+    result["semantic"] = semantic
     current = index / "current"
     result["size_mb"] = sum(f.stat().st_size for f in current.resolve().rglob("*") if f.is_file()) / 1e6
     return result
 
 
 def bench_build(scale: Path, extra: Path, index: Path, jobs: int) -> dict[str, Any]:
-    """Full build of the scale corpus, then the incremental rebuild after one file changes."""
+    """Full build of the scale corpus by words alone, then with vectors from a cold vector
+    cache; then the incremental rebuild after one file changes, and the rebuild of nothing."""
     corpus_copy = index.parent / "scale-corpus"
     shutil.copytree(scale, corpus_copy, dirs_exist_ok=True)
     sources = [ROOT / "corpus", extra, corpus_copy]
-    full = _build(sources, index, jobs)
+    lexical = _build(sources, index.parent / "index-lexical", jobs, semantic=False)
+    shutil.rmtree(index.parent / "index-lexical", ignore_errors=True)
+    cache = index.parent / "vector-cache"  # cold: every passage is embedded
+    full = _build(sources, index, jobs, cache=cache)
     page = sorted(corpus_copy.rglob("*.html"))[100]
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>Paragraphe ajouté pour le banc d'essai.</p></body>"), encoding="utf-8")
-    incremental = _build(sources, index, jobs)
-    unchanged = _build(sources, index, jobs)
-    return {"full": full, "incremental": incremental, "unchanged": unchanged}
+    incremental = _build(sources, index, jobs, cache=cache)
+    unchanged = _build(sources, index, jobs, cache=cache)
+    return {"lexical": lexical, "full": full, "incremental": incremental, "unchanged": unchanged}
 
 
-def bench_queries(index: Path, n: int) -> dict[str, Any]:
-    """In-process latency of our search() and of FTS5 on the same passages, same queries."""
-    kb = KnowledgeBase(index)
-    queries = build_queries(kb, n)
-    search(kb, SearchRequest("warm up"))
-    ours: list[float] = []
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
+            "max": max(values), "mean": statistics.fmean(values)}
+
+
+def _timed_searches(kb: KnowledgeBase, queries: list[BenchQuery], mode: str) -> tuple[list[float], dict[str, list[float]]]:
+    """Milliseconds of each search() in `mode`, all of them and per query kind."""
+    times: list[float] = []
     by_kind: dict[str, list[float]] = {}
     for q in queries:
         t = time.perf_counter()
-        search(kb, SearchRequest(q.text, categories=q.categories, limit=10))
+        search(kb, SearchRequest(q.text, categories=q.categories, limit=10, mode=mode))
         ms = (time.perf_counter() - t) * 1000
-        ours.append(ms)
+        times.append(ms)
         by_kind.setdefault(q.kind, []).append(ms)
+    return times, by_kind
+
+
+def bench_queries(index: Path, n: int) -> dict[str, Any]:
+    """In-process latency of our search() by words alone and hybrid (new queries, whose
+    embedding is computed, then the same again, cached by text), and of FTS5 on the same passages."""
+    kb = KnowledgeBase(index)
+    queries = build_queries(kb, n)
+    search(kb, SearchRequest("warm up"))
+    lexical, by_kind = _timed_searches(kb, queries, LEXICAL)
+    hybrid, hybrid_by_kind = _timed_searches(kb, queries, HYBRID)
+    cached, _ = _timed_searches(kb, queries, HYBRID)
     fts5 = Fts5(index_records(kb))
     fts: list[float] = []
     for q in queries:
         t = time.perf_counter()
         fts5.rank(q.text)
         fts.append((time.perf_counter() - t) * 1000)
-    summary = lambda v: {"p50": percentile(v, 50), "p95": percentile(v, 95), "p99": percentile(v, 99), "max": max(v), "mean": statistics.fmean(v)}  # noqa: E731
-    return {"queries": len(queries), "ours": summary(ours), "fts5": summary(fts),
-            "by_kind": {k: summary(v) | {"n": len(v)} for k, v in sorted(by_kind.items())},
+    return {"queries": len(queries), "ours": _summary(lexical), "hybrid": _summary(hybrid), "hybrid_cached": _summary(cached),
+            "fts5": _summary(fts), "by_kind": {k: _summary(v) | {"n": len(v)} for k, v in sorted(by_kind.items())},
+            "hybrid_by_kind": {k: _summary(v) | {"n": len(v)} for k, v in sorted(hybrid_by_kind.items())},
             "samples": [q.text for q in queries[:12]]}
 
 
@@ -111,7 +133,9 @@ def main() -> None:
                         help="folder of extra corpus files built with corpus/, e.g. ../shared/corpus-extra")
     parser.add_argument("--jobs", type=int, default=2, help="lemmatisation processes during the build")
     parser.add_argument("--queries", type=int, default=240)
-    parser.add_argument("--duration", type=int, default=30, help="seconds of HTTP load")
+    parser.add_argument("--http-queries", type=int, default=4000,
+                        help="distinct HTTP queries in rotation: more than a run sends, so every query's embedding is new")
+    parser.add_argument("--duration", type=int, default=30, help="seconds of HTTP load, per mode and worker count")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     if not args.extra_corpus.is_dir():
@@ -134,9 +158,10 @@ def main() -> None:
         print("start-up…", file=sys.stderr)
         startup = startup_seconds(KB, index)
         print("HTTP load…", file=sys.stderr)
-        http_queries = build_queries(kb, args.queries, vocab=vocab)
-        # One process (the default) and one forked waitress worker per core.
-        http = [run_wrk(KB, index, args.duration, http_queries, workers=n) for n in sorted({1, os.cpu_count() or 1})]
+        http_queries = build_queries(kb, args.http_queries, vocab=vocab)
+        # Both modes, in one process and with one forked waitress worker per core.
+        http = [run_wrk(KB, index, args.duration, http_queries, workers=n, mode=mode)
+                for mode in (LEXICAL, HYBRID) for n in sorted({1, os.cpu_count() or 1})]
         results = {"machine": machine(), "build": build, "queries": queries, "hostile": hostile, "startup": startup, "http": http, "targets": TARGETS,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         (ROOT / "bench" / "results").mkdir(exist_ok=True)
