@@ -4,13 +4,13 @@ and the sources they come from. A sheet is its list of ids (it lives in a URL): 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb.citations.formats import reference_line, source_line
-from kb.citations.lookup import Citer
+from kb.citations.lookup import Citer, facts_of
 from kb.citations.model import Citation
 from kb.errors import InvalidParameterError, NotFoundError
-from kb.views import DocumentSummary, JsonView, PassageRecord
+from kb.views import HIDDEN, DocumentSummary, JsonView, PassageRecord
 
 MAX_PASSAGES = 100
 MAX_ID_CHARS = 300
@@ -47,6 +47,7 @@ class Sheet(JsonView):
     missing: tuple[str, ...]
     sources: tuple[SheetSource, ...]
     references: dict[str, str]  # passage id → its reference line without the extract (under its quotation)
+    citations: dict[str, Citation] = field(default_factory=dict, metadata=HIDDEN)  # for the exports
 
 
 def sheet_ids(values: Iterable[str]) -> list[str]:
@@ -62,7 +63,7 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
     """The sheet of `ids` (from sheet_ids), cited by `citer`."""
     if order not in ORDERS:
         raise InvalidParameterError("ordre", f"ordre must be one of {', '.join(ORDERS)} (got '{order[:40]}')")
-    kb, found, missing, references = citer.kb, [], [], {}
+    kb, found, missing, references, citations = citer.kb, [], [], {}, {}
     documents = kb.snapshot().documents
     for pid in ids:
         try:
@@ -72,9 +73,9 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
         if passage is None:
             missing.append(pid)
             continue
-        summary = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
-        found.append(PassageRecord.of(passage, summary, **citer.facts(passage)))
-        references[pid] = reference_line(citer.citation(passage))
+        summary, citation = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {})), citer.citation(passage)
+        found.append(PassageRecord.of(passage, summary, **facts_of(citation)))
+        references[pid], citations[pid] = reference_line(citation), citation
     groups: dict[str, list[PassageRecord]] = {}
     for record in found:
         groups.setdefault(record.document.id, []).append(record)
@@ -82,13 +83,13 @@ def build_sheet(citer: Citer, ids: list[str], title: str = "", order: str = "doc
     return Sheet(
         title=" ".join(title.split())[:200] or DEFAULT_TITLE, order=order, ids=tuple(r.id for r in found),
         passages=tuple(found), groups=tuple(SheetGroup(rs[0].document, tuple(rs)) for rs in groups.values()),
-        missing=tuple(missing), sources=sources, references=references,
+        missing=tuple(missing), sources=sources, references=references, citations=citations,
     )
 
 
-def sheet_citations(citer: Citer, sheet: Sheet) -> list[Citation]:
+def sheet_citations(sheet: Sheet) -> list[Citation]:
     """The citation of each passage of the sheet, in the order it is shown."""
-    return [citer.citation(citer.kb.passage(r.id)) for r in shown_passages(sheet)]
+    return [sheet.citations[r.id] for r in shown_passages(sheet)]
 
 
 def shown_passages(sheet: Sheet) -> list[PassageRecord]:

@@ -165,7 +165,7 @@ def sheet_export() -> Response:
         response = Response(sheet_markdown(sheet), mimetype="text/markdown")
         response.headers["Content-Disposition"] = 'attachment; filename="fiche.md"'
         return response
-    response = citation_download(name, sheet_citations(cite, sheet), "fiche")
+    response = citation_download(name, sheet_citations(sheet), "fiche")
     response.headers["Content-Disposition"] = response.headers["Content-Disposition"].replace("inline", "attachment")
     return response
 

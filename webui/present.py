@@ -10,11 +10,10 @@ from urllib.parse import urljoin, urlsplit
 
 from markupsafe import Markup, escape
 
+from kb.citations.formats import MONTHS
 from kb.models import Link, Passage
 from kb.categories.taxonomy import Category, load_taxonomy
 
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
 

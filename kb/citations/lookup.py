@@ -43,5 +43,9 @@ class Citer:
 
     def facts(self, passage: Passage) -> dict[str, Any]:
         """The `url` and `citation` of a passage's views (PassageView.of(..., **facts))."""
-        c = self.citation(passage)
-        return {"url": c.reader_url, "citation": CitationView(to_text(c), to_csl(c))}
+        return facts_of(self.citation(passage))
+
+
+def facts_of(c: Citation) -> dict[str, Any]:
+    """The `url` and `citation` view fields of a citation already made."""
+    return {"url": c.reader_url, "citation": CitationView(to_text(c), to_csl(c))}

@@ -22,6 +22,12 @@ def _columns(reader: Any) -> tuple[list[str], list[str]]:
     return per_reader(reader, "facet-columns", _read_columns)
 
 
+def document_ids(searcher: Any, docnums: set[int]) -> set[str]:
+    """The documents of these passages, from the per-reader doc_id column."""
+    docs = _columns(searcher.reader())[1]
+    return {docs[n] for n in docnums}
+
+
 def filtered_docnums(searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...]) -> set[int]:
     """The matched passages in any of `categories` (if given) and of `documents` (if given)."""
     allowed = matched

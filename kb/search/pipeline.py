@@ -15,6 +15,7 @@ from kb.citations.lookup import Citer
 from kb.analysis import analyze, stem_analyzer
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
+from kb.search.facets import document_ids
 from kb.search.dense import cosines
 from kb.search.found import Provenance, provenance
 from kb.search.fuse import FusionInputs, fuse_query
@@ -131,7 +132,7 @@ def _described(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery) -> tu
     if not stems:
         return ()
     query = Or([Term("description_stem", stem) for stem in sorted(stems)])
-    doc_ids = {searcher.stored_fields(d)["doc_id"] for d in matching_docnums(searcher, query)}
+    doc_ids = document_ids(searcher, matching_docnums(searcher, query))
     documents = kb.snapshot().documents
     found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
     return tuple(sorted(found, key=lambda m: m.title.lower()))
