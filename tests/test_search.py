@@ -121,21 +121,23 @@ def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: 
     question = search(kb, SearchRequest("que peut faire un juriste pour la pause ?")).to_json()
     assert question["total"] > 0 and any("« juriste »" in note for note in question["notes"])
     assert search(kb, SearchRequest("survaillance")).to_json()["notes"] == []  # corrected: the suggestion says it
-    # ... but a word of the same root still bridges to the corpus's form of it.
+    # ... but a word of the same root still bridges to the corpus's closest form of it (one edit
+    # away: « violences », not « violence », two edits away).
     response = search(kb, SearchRequest("actions violentes")).to_json()
-    assert {"matched": "violentes", "entry": "orthographe", "added": ["violence"]} in response["expansions"]
+    assert {"matched": "violentes", "entry": "orthographe", "added": ["violences"]} in response["expansions"]
 
 
 def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
     from kb.search.parse import parse_query
-    from kb.search.suggest import MAX_CORRECTIONS, corrections, unknown_words
+    from kb.search.suggest import MAX_CORRECTIONS, Vocabulary, corrections, unknown_words
 
     typos = "survaillance manifestaton reconaissance logicels algoritmes gouvernemnts technologis discrimnation petitoin"
     with kb.reading() as searcher:
         reader = searcher.reader()
-        fixes = corrections(reader, unknown_words(reader, parse_query(typos)))
+        vocabulary = Vocabulary(reader)
+        fixes = corrections(vocabulary, unknown_words(reader, parse_query(typos)))
         assert len(fixes) == MAX_CORRECTIONS and fixes["survaillance"] == "surveillance"
-        assert corrections(reader, unknown_words(reader, parse_query("survaillance" + "x" * 30))) == {}  # no French word is that long
+        assert corrections(vocabulary, unknown_words(reader, parse_query("survaillance" + "x" * 30))) == {}  # no French word is that long
 
 
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:

@@ -19,7 +19,7 @@ from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.score import score_matches, top_ranked
 from kb.search import SearchRequest, search
 from kb.storage.store import KnowledgeBase
-from kb.search.suggest import corrections, suggest, unknown_words
+from kb.search.suggest import corrections, suggest, unknown_words, vocabulary_for
 
 FIELDS = ("text", "heading", "title")
 # Query-language characters a user types by accident ("?" ends questions): read as spaces.
@@ -142,6 +142,7 @@ class OursFast:
         self._params = params
         self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # single-threaded: its own
         self._thesaurus = thesaurus_for(kb.snapshot().path)
+        self._vocabulary = vocabulary_for(kb.snapshot().path, self._searcher.reader())
 
     def rank(self, query: str, k: int = 10) -> list[str]:
         """Passage ids of the top k; like search(), retries with the suggestion when none match."""
@@ -160,7 +161,7 @@ class OursFast:
         if parsed.empty:
             return None, {}, None
         reader = self._searcher.reader()
-        fixes = corrections(reader, unknown_words(reader, parsed))
+        fixes = corrections(self._vocabulary, unknown_words(reader, parsed))
         suggestion = suggest(parsed, fixes)
         compiled = compile_query(parsed, reader, self._thesaurus, self._params, fixes)
         scores = score_matches(self._searcher, compiled.query)

@@ -168,7 +168,7 @@ def tables(results: dict[str, Any]) -> str:
         ceiling = judged.get("ceiling")
         if ceiling:
             by_type = ", ".join(f"{t} {_fmt(v)}" for t, v in ceiling["per_type"].items())
-            lines.append(f"Ceiling of words alone (nDCG@10 of the best order of the passages each query's words match; no reranking")
+            lines.append("Ceiling of words alone (nDCG@10 of the best order of the passages each query's words match; no reranking")
             lines.append(f"  can beat it, only matching more): overall {_fmt(ceiling['overall'])}; {by_type}")
         lines.append("")
         lines.append(f"Failing judged queries (ours; nDCG@10 < {FAIL_NDCG} or first passage graded >= 2 not in top {FAIL_RANK}): {len(judged['failing'])}")

@@ -76,13 +76,14 @@ def _unit_query(unit: Unit, p: RankingParams, reader: IndexReader, boost: float 
     return _word_query(unit.text, p, boost)
 
 
-def _expansion_query(expression: str, p: RankingParams, literal_words: int) -> tuple[Query, set[str], set[str]]:
-    """All words of a thesaurus expression, each by lemma or stem, weighted below literal words.
+def _expansion_query(terms: tuple[tuple[str, ...], tuple[str, ...]], p: RankingParams, literal_words: int) -> tuple[Query, set[str], set[str]]:
+    """All words of a thesaurus expression (its lemmas and stems), each by lemma or stem, weighted
+    below literal words.
 
     Scores add up over words, so an expression is scaled to the literal's number of words: a
     two-word expansion of one word ("logiciel espion" for "surveiller") would otherwise count
     twice and outrank the literal word it stands in for."""
-    lemmas, stems = analyze(_lemma, expression), analyze(_stem, expression)
+    lemmas, stems = terms
     words: list[Query] = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(lemmas, stems)]
     if not words:
         return NullQuery, set(), set()
@@ -110,7 +111,7 @@ def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus
     groups = parsed.groups
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
     compiled.expansions = thesaurus.expand(keys, [g[0].text for g in groups])
-    concepts = _concepts(len(groups), per_group, compiled.expansions, p, compiled)
+    concepts = _concepts(len(groups), per_group, compiled.expansions, thesaurus, p, compiled)
     compiled.expansions += spelling
     if not concepts:
         return compiled
@@ -155,8 +156,8 @@ def _group_queries(parsed: ParsedQuery, reader: IndexReader, p: RankingParams, f
     return per_group, function_words, spelling
 
 
-def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Expansion], p: RankingParams,
-              compiled: CompiledQuery) -> list[Query]:
+def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Expansion], thesaurus: Thesaurus,
+              p: RankingParams, compiled: CompiledQuery) -> list[Query]:
     """The groups' queries, where a thesaurus span is one concept: its literal words or an
     expansion, whichever scores best (so the concept is not credited twice)."""
     spans = {e.start: e for e in expansions}
@@ -172,7 +173,7 @@ def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Exp
         literal = [q for q in per_group[exp.start : exp.end] if q is not None]
         alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
-            q, lemmas, stems = _expansion_query(expression, p, len(literal))
+            q, lemmas, stems = _expansion_query(thesaurus.terms(expression), p, len(literal))
             if q is not NullQuery:
                 compiled.lemmas |= lemmas
                 compiled.stems |= stems

@@ -27,7 +27,7 @@ from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
 from kb.search.results import DocumentMatch, Facets, SearchResponse
 from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
-from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
+from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words, vocabulary_for
 from kb.search.thesaurus import thesaurus_for
 from kb.semantic.model import Embedder, load_embedder, unavailable
 from kb.semantic.vectors import PassageVectors
@@ -84,7 +84,7 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
     reader, thesaurus = searcher.reader(), thesaurus_for(kb.snapshot().path)
     unknown = unknown_words(reader, parsed) if not parsed.empty else []
-    fixes = corrections(reader, unknown)
+    fixes = corrections(vocabulary_for(kb.snapshot().path, reader), unknown) if unknown else {}
     suggestion = suggest(parsed, fixes)
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]

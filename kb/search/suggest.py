@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 from typing import Any
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from kb.analysis import LEMMAS, analyze, fold_accents, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
@@ -13,37 +18,73 @@ _words = word_analyzer()
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
 MIN_WORD_LENGTH = 4
-# Bounds on the Levenshtein search (each costs 10-50 ms on a large vocabulary): a "word" longer
-# than any French word is not a typo, and past a few unknown words a query is not a misspelling.
+# Bounds on the correction search: a "word" longer than any French word is not a typo, and past a
+# few unknown words a query is not a misspelling.
 MAX_WORD_LENGTH = 30
 MAX_CORRECTIONS = 6
 ROOT_LETTERS = 5  # « violen|tes » / « violen|ce »; « ju|riste » / « ju|ste » do not share a root
 
 
-def _known(reader: Any, word: str) -> bool:
-    """A word is known when its lemma or stem is indexed in a passage, a heading or a title (so
-    unaccented input is known, and so is « technosolutionnisme », a heading's word)."""
-    lemmas = analyze(_lemma, word)
+class Vocabulary:
+    """The index's words as written (the `words` field) with their passage counts, grouped by
+    first letter: the candidates of a correction share the typed word's first letter."""
+
+    def __init__(self, reader: Any) -> None:
+        buckets: dict[str, tuple[list[str], list[int]]] = {}
+        for term, info in reader.iter_field("words"):
+            word = term.decode("utf-8") if isinstance(term, bytes) else term
+            words, counts = buckets.setdefault(word[:1], ([], []))
+            words.append(word)
+            counts.append(info.doc_frequency())
+        self._buckets = buckets
+
+    def closest(self, word: str) -> str | None:
+        """The known word within 1 edit (2 from 7 letters) of `word`: closer first, accents aside
+        (« securite » → « sécurité »), then by edits as written, then the most frequent."""
+        words, counts = self._buckets.get(word[:1], ((), ()))
+        maxdist = 1 if len(word) < 7 else 2
+        folded = fold_accents(word)
+        best: tuple[int, int, int, str] | None = None
+        for candidate, distance, i in process.extract(word, words, scorer=Levenshtein.distance, score_cutoff=maxdist, limit=None):
+            if candidate == word:
+                continue
+            key = (Levenshtein.distance(folded, fold_accents(candidate)), int(distance), -counts[i], candidate)
+            if best is None or key < best:
+                best = key
+        return best[3] if best else None
+
+
+_vocabularies: dict[Path, Vocabulary] = {}
+_vocabulary_lock = threading.Lock()
+
+
+def vocabulary_for(build: Path, reader: Any) -> Vocabulary:
+    """The vocabulary of a build, read from its `reader` once per process (the last two builds kept)."""
+    vocabulary = _vocabularies.get(build)
+    if vocabulary is None:
+        with _vocabulary_lock:
+            vocabulary = _vocabularies.get(build)
+            if vocabulary is None:
+                vocabulary = Vocabulary(reader)
+                for old in list(_vocabularies)[:-1]:
+                    del _vocabularies[old]
+                _vocabularies[build] = vocabulary
+    return vocabulary
+
+
+def _known_stem(reader: Any, word: str) -> bool | None:
+    """True when a stem of `word` is indexed (no lemma needed), None when its lemma must decide."""
     stems = analyze(_stem, word)
-    if not lemmas and not stems:
+    return True if any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems) else None
+
+
+def _known_lemma(reader: Any, word: str) -> bool:
+    """A word whose stem is not indexed is known when its lemma is, in a passage, a heading or a
+    title (so « technosolutionnisme », a heading's word, is known); a stop word is never unknown."""
+    lemmas = analyze(_lemma, word)
+    if not lemmas and not analyze(_stem, word):
         return True  # a stop word: nothing to correct
-    return (any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemmas)
-            or any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems))
-
-
-def _best(reader: Any, word: str) -> str | None:
-    maxdist = 1 if len(word) < 7 else 2
-    best: tuple[int, int, str] | None = None
-    for candidate in reader.terms_within("words", word, maxdist, prefix=1):
-        if candidate == word:
-            continue
-        freq = reader.doc_frequency("words", candidate)
-        # Closer first; among equals, the accent-insensitive twin, then the most frequent.
-        same = fold_accents(candidate) == fold_accents(word)
-        key = (0 if same else 1, -freq, candidate)
-        if best is None or key < best:
-            best = key
-    return best[2] if best else None
+    return any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemmas)
 
 
 def _shared_root(word: str, other: str) -> bool:
@@ -54,28 +95,25 @@ def _shared_root(word: str, other: str) -> bool:
 
 def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
     """The query's words of plausible length that no passage contains, in query order (at most
-    MAX_CORRECTIONS: past a few unknown words a query is not a misspelling)."""
-    out: list[str] = []
-    candidates = [(unit, analyze(_words, unit.text)) for unit in parsed.units() if not unit.prefix]
-    # Each word is lemmatised alone: one spaCy batch for all of them, not one call per word.
-    LEMMAS.prime(normalize_text(w) for _, words in candidates for w in words if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH)
-    for unit, words in candidates:
-        for word in words:
-            if word in out or not MIN_WORD_LENGTH <= len(word) <= MAX_WORD_LENGTH or _known(reader, word):
-                continue
-            if len(out) >= MAX_CORRECTIONS:
-                return out
-            out.append(word)
-    return out
+    MAX_CORRECTIONS: past a few unknown words a query is not a misspelling). The stem is checked
+    first (no spaCy call, and unaccented input is known); the lemma only when it is not indexed."""
+    words = [w for unit in parsed.units() if not unit.prefix for w in analyze(_words, unit.text)]
+    unsure = list(dict.fromkeys(w for w in words if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH
+                                and not _known_stem(reader, w)))
+    # The query's one spaCy batch: what compile_query() lemmatises (its units) and the words
+    # whose stem is not indexed, each lemmatised alone.
+    LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded] + [normalize_text(w) for w in unsure])
+    out = [w for w in unsure if not _known_lemma(reader, w)]
+    return out[:MAX_CORRECTIONS]
 
 
-def corrections(reader: Any, unknown: list[str]) -> dict[str, str]:
+def corrections(vocabulary: Vocabulary, unknown: list[str]) -> dict[str, str]:
     """Each of the query's unknown_words() → the closest word the index knows. A correctly spelt
     French word the corpus does not use is no typo: it keeps only a close word of the same root
     (« violentes » → « violence »), not a different word (« juriste » → « juste »)."""
     out: dict[str, str] = {}
     for word in unknown:
-        candidate = _best(reader, word)
+        candidate = vocabulary.closest(word)
         if candidate and (not is_french_word(word) or _shared_root(word, candidate)):
             out[word] = candidate
     return out

