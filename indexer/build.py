@@ -21,7 +21,7 @@ from indexer.report import BuildReport
 from indexer.sources import read_corpus
 from indexer.writer import BuildPlan, Progress, cleanup, write_build
 from kb.citations.case import acronyms
-from kb.analysis import LEMMAS
+from kb.analysis.batch import analyse_groups
 from kb.categories.classify import Classifier
 from kb.errors import IndexDamagedError, IndexLockedError, KBError
 from kb.storage.integrity import verify_build
@@ -114,13 +114,14 @@ def build_index(
         check_free_space(root, base, sources.bytes)
         plan = state.plan(base, max_bytes, progress)
         _fail_if_strict(strict, report)
-        _analyse(plan, n_process, report)
+        _describe(plan, report)
         plan.config = _config_hash()
         plan.warnings = report.warnings + report.skipped
         plan.semantic = semantic
         clock = time.perf_counter()
-        final, manifest = write_build(root, plan, progress)
-        report.timings["write"] = time.perf_counter() - clock
+        final, manifest = write_build(root, plan, progress, ready=_analysed(plan, n_process, report))
+        waited = report.timings.get("analyse", 0.0) + report.timings.get("categorise", 0.0)
+        report.timings["write"] = time.perf_counter() - clock - waited
         _note_vectors(report, manifest.get("vectors"))
         cleanup(root, final, base or _newest_other(root, final))
         report.reindexed = sorted(doc.meta.id for doc, _ in plan.documents.values())
@@ -187,8 +188,8 @@ def _newest_other(root: Path, final: Path) -> Path | None:
     return None
 
 
-def _analyse(plan: BuildPlan, n_process: int, report: BuildReport) -> None:
-    """Passages, lemmas (one spaCy pass) and categories of every document to add."""
+def _describe(plan: BuildPlan, report: BuildReport) -> None:
+    """Each document to add cut into passages, and its manifest entry."""
     clock = time.perf_counter()
     plan.documents = {key: (doc, make_passages(doc)) for key, (doc, _) in plan.documents.items()}
     for key, (doc, passages) in plan.documents.items():
@@ -201,31 +202,41 @@ def _analyse(plan: BuildPlan, n_process: int, report: BuildReport) -> None:
             "capitals": sorted(acronyms(p.text for p in passages)),
         }
     report.timings["passages"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    _prime_lemmas(list(plan.documents.values()), n_process)
-    report.timings["lemmatise"] = time.perf_counter() - clock
+
+
+def _analysed(plan: BuildPlan, n_process: int, report: BuildReport) -> Iterator[str]:
+    """Each document's key once its texts are analysed (spaCy and both chains, in worker
+    processes) and its passages categorised: the writer adds it while the workers analyse the
+    next documents. The `analyse` timing is what the writer waited for, not the workers' time."""
+    keys = list(plan.documents)
+    groups = [_texts(*plan.documents[key]) for key in keys]
+    report.timings["analyse"] = report.timings["categorise"] = 0.0
     clock = time.perf_counter()
     classifier = Classifier.load()
-    for doc, passages in plan.documents.values():
+    for index in analyse_groups(groups, n_process=n_process):
+        analysed = time.perf_counter()
+        report.timings["analyse"] += analysed - clock
+        doc, passages = plan.documents[keys[index]]
         for passage in passages:
             passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
-    report.timings["categorise"] = time.perf_counter() - clock
+        report.timings["categorise"] += time.perf_counter() - analysed
+        yield keys[index]
+        clock = time.perf_counter()
 
 
-def _prime_lemmas(documents: list[tuple[LoadedDocument, list[Passage]]], n_process: int) -> None:
-    """Lemmatise every text the build will analyse in one nlp.pipe pass (batching is 3x faster)."""
-    texts: list[str] = []
-    for doc, passages in documents:
-        texts.append(doc.meta.title)
-        if doc.meta.description:
-            texts.append(doc.meta.description)
-        for p in passages:
-            texts.append(p.text)
-            texts.append(" / ".join(p.section))
-            texts.extend(p.section)
-            if p.context:
-                texts.append(p.context)
-    LEMMAS.prime(texts, n_process=n_process)
+def _texts(doc: LoadedDocument, passages: list[Passage]) -> list[str]:
+    """Every text of `doc` the build analyses: title, description, and each passage's text,
+    section path, headings and context."""
+    texts = [doc.meta.title]
+    if doc.meta.description:
+        texts.append(doc.meta.description)
+    for p in passages:
+        texts.append(p.text)
+        texts.append(" / ".join(p.section))
+        texts.extend(p.section)
+        if p.context:
+            texts.append(p.context)
+    return texts
 
 
 def _fill_counts(report: BuildReport, files: dict[str, dict[str, Any]]) -> None:

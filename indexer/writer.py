@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,10 @@ class BuildPlan:
     semantic: bool = True  # store every passage's vector with the build
 
 
-def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -> tuple[Path, dict[str, Any]]:
-    """Write, verify and switch in a new build; on any failure the current build stays served."""
+def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
+                ready: Iterable[str] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Write, verify and switch in a new build; on any failure the current build stays served.
+    `ready` yields the documents' keys as they become ready to write (default: all of them)."""
     build = new_build_dir(root)
     try:
         schema = build_schema()
@@ -51,7 +53,7 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None) -
             ix = whoosh_index.open_dir(str(build), schema=schema)
         else:
             ix = whoosh_index.create_in(str(build), schema)
-        _add_passages(ix, plan, progress)
+        _add_passages(ix, plan, progress, plan.documents if ready is None else ready)
         embedding = _write_vectors(ix, build, plan, progress)
         write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
         manifest = {
@@ -100,14 +102,15 @@ def _copy_build(previous: Path, build: Path) -> None:
             shutil.copyfile(path, build / path.name)
 
 
-def _add_passages(ix: Any, plan: BuildPlan, progress: Progress | None) -> None:
+def _add_passages(ix: Any, plan: BuildPlan, progress: Progress | None, ready: Iterable[str]) -> None:
     writer = ix.writer(limitmb=256)
     try:
         for doc_id in sorted(plan.delete):
             writer.delete_by_term("doc_id", doc_id)
         total = sum(len(passages) for _, passages in plan.documents.values())
         done = 0
-        for doc, passages in plan.documents.values():
+        for key in ready:
+            doc, passages = plan.documents[key]
             for p in passages:
                 writer.add_document(**_fields(p, doc))
                 done += 1

@@ -87,3 +87,64 @@ def test_an_inverted_verb_and_pronoun_are_two_words_not_one() -> None:
     assert analyze(words, "dites-moi") == ["dites"] and analyze(stem_analyzer(), "pensez-vous") == ["pens"]
     assert analyze(words, "peut-être") == ["peutêtre", "peut"]  # a compound word keeps its joined form
     assert "etatsunis" in analyze(lemma_analyzer(), "les États-Unis")
+
+
+def test_texts_analysed_in_workers_replay_exactly_what_the_chains_give(kb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build analyses in worker processes; the writer's replayed tokens must be the chains' own."""
+    from whoosh.analysis.analyzers import CompositeAnalyzer
+
+    import kb.analysis.batch as batch
+    from kb.analysis import LEMMAS, clear_memo
+    import kb.analysis.tokenizers as tokenizers
+
+    passages = kb.all_passages()
+    texts = [p.text for p in passages] + [" / ".join(p.section) for p in passages] + ["Manifestez l’IA, c’est-à-dire…"]
+
+    def chain(analyzer, text):  # type: ignore[no-untyped-def]
+        tokens = CompositeAnalyzer.__call__(analyzer, text, positions=True, chars=True)
+        return [(t.text, t.pos, t.startchar, t.endchar) for t in tokens]
+
+    expected = {t: (chain(LEMMA, t), chain(STEM, t)) for t in texts}
+    clear_memo()
+    LEMMAS.clear()
+    monkeypatch.setattr(batch, "CHUNK", 40)  # several chunks, so both workers take some
+    assert batch.analyse_texts(texts, n_process=2) == len(set(texts))
+
+    class NoSpacy:
+        def words(self, text: str) -> None:
+            raise AssertionError(f"spaCy called again for {text[:40]!r}")
+
+    monkeypatch.setattr(tokenizers, "LEMMAS", NoSpacy())
+    try:
+        for text, (lemmas, stems) in expected.items():
+            replayed = [(t.text, t.pos, t.startchar, t.endchar) for t in LEMMA(text, positions=True, chars=True)]
+            assert replayed == lemmas, text[:60]
+            assert [(t.text, t.pos, t.startchar, t.endchar) for t in STEM(text, positions=True, chars=True)] == stems
+    finally:
+        clear_memo()
+
+
+def test_groups_are_ready_in_order_once_all_their_texts_are_analysed(kb, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The build writes document k while the workers analyse the next ones: a group is yielded
+    only once every one of its texts is remembered, texts shared between groups are analysed once."""
+    import kb.analysis.batch as batch
+    from kb.analysis import LEMMAS, clear_memo
+    from kb.analysis.normalize import normalize_text
+
+    texts = [p.text for p in kb.all_passages()]
+    groups = [texts[i : i + 7] for i in range(0, len(texts), 7)] + [texts[:3], []]  # the last two: nothing new
+    clear_memo()
+    LEMMAS.clear()
+    monkeypatch.setattr(batch, "CHUNK", 10)  # chunks that cut groups in two, over both workers
+    analysed: list[str] = []
+    monkeypatch.setattr(LEMMAS, "store", lambda text, words, _store=LEMMAS.store: (analysed.append(text), _store(text, words)))
+    yielded: list[int] = []
+    try:
+        for index in batch.analyse_groups(groups, n_process=2):
+            assert all(normalize_text(t) in analysed for t in groups[index]), index
+            yielded.append(index)
+        assert yielded == list(range(len(groups)))
+        assert len(analysed) == len(set(texts))
+    finally:
+        clear_memo()
+        LEMMAS.clear()

@@ -11,17 +11,32 @@ from typing import Any
 from whoosh.analysis import Token
 from whoosh.analysis.analyzers import CompositeAnalyzer
 
-# (text, start_char, surface, pos offset) tuples per (chain name, text).
-_MEMO: OrderedDict[tuple[str, str], tuple[tuple[str, int, int, int, str], ...]] = OrderedDict()
+# (text, position, start char, end char, surface) of each token, per (chain name, text).
+Tokens = tuple[tuple[str, int, int, int, str], ...]
+_MEMO: OrderedDict[tuple[str, str], Tokens] = OrderedDict()
 _LOCK = threading.Lock()
 MAX_ENTRIES = 100_000
 MAX_TEXT_CHARS = 20_000  # very long texts are analysed again rather than kept
+_capacity = [MAX_ENTRIES]  # raised while a build replays what its workers analysed
 
 
 def clear_memo() -> None:
     """Drop memoised analyses (after a build, to give the memory back)."""
     with _LOCK:
         _MEMO.clear()
+        _capacity[0] = MAX_ENTRIES
+
+
+def remember(name: str, value: str, tokens: Tokens, reserve: int = 0) -> None:
+    """Keep the tokens chain `name` gives `value` (computed elsewhere, e.g. in a build worker);
+    `reserve`: room for that many entries until clear_memo()."""
+    if len(value) > MAX_TEXT_CHARS:
+        return
+    with _LOCK:
+        _capacity[0] = max(_capacity[0], reserve)
+        _MEMO[(name, value)] = tokens
+        while len(_MEMO) > _capacity[0]:
+            _MEMO.popitem(last=False)
 
 
 class MemoAnalyzer(CompositeAnalyzer):
@@ -34,24 +49,26 @@ class MemoAnalyzer(CompositeAnalyzer):
     def __call__(self, value: str, no_morph: bool = False, **kwargs: Any) -> Iterator[Token]:
         if no_morph or kwargs.get("removestops", True) is False or len(value) > MAX_TEXT_CHARS:
             return super().__call__(value, no_morph=no_morph, **kwargs)
+        return self._replay(self.tokens(value), **kwargs)
+
+    def tokens(self, value: str) -> Tokens:
+        """The chain's tokens of `value`, memoised (what a build worker sends the writer)."""
         key = (self.name, value)
         with _LOCK:
             tokens = _MEMO.get(key)
             if tokens is not None:
                 _MEMO.move_to_end(key)
-        if tokens is None:
-            tokens = tuple(
-                (t.text, t.pos, t.startchar, t.endchar, getattr(t, "surface", t.text))
-                for t in super().__call__(value, positions=True, chars=True)
-            )
-            with _LOCK:
-                _MEMO[key] = tokens
-                while len(_MEMO) > MAX_ENTRIES:
-                    _MEMO.popitem(last=False)
-        return self._replay(tokens, **kwargs)
+                return tokens
+        tokens = tuple(
+            (t.text, t.pos, t.startchar, t.endchar, getattr(t, "surface", t.text))
+            for t in super().__call__(value, positions=True, chars=True)
+        )
+        if len(value) <= MAX_TEXT_CHARS:
+            remember(self.name, value, tokens)
+        return tokens
 
     @staticmethod
-    def _replay(tokens: tuple[tuple[str, int, int, int, str], ...], positions: bool = False, chars: bool = False,
+    def _replay(tokens: Tokens, positions: bool = False, chars: bool = False,
                 start_pos: int = 0, start_char: int = 0, mode: str = "", **kwargs: Any) -> Iterator[Token]:
         kwargs.pop("keeporiginal", None)
         kwargs.pop("tokenize", None)

@@ -122,6 +122,15 @@ class LemmaCache:
         for text, doc in zip(todo, nlp.pipe(todo, batch_size=batch_size)):
             self._store(text, _words(doc))
 
+    def reserve(self, entries: int) -> None:
+        """Room for `entries` more texts (a build's), so priming evicts none of them."""
+        with self._lock:
+            self._max = max(self._max, len(self._entries) + entries + 1000)
+
+    def store(self, text: str, words: tuple[Word, ...]) -> None:
+        """Keep the words of `text` (lemmatised elsewhere, e.g. in a build worker)."""
+        self._store(text, words)
+
     def words(self, text: str) -> tuple[Word, ...]:
         """Lemmatised words of `text`, from the cache or computed now."""
         with self._lock:
