@@ -30,9 +30,22 @@ def write_ndjson(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
 
-def write_csv(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None:
-    """Flat CSV: lists joined with ' | ', links as 'text <url>', the citation as its French line."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+class SpreadsheetDialect(csv.excel):
+    """What a spreadsheet in a French locale opens as columns: semicolons (the comma is the
+    decimal separator there); the byte-order mark that tells it the file is UTF-8 is written first."""
+
+    delimiter = ";"
+
+
+CSV_DIALECTS: dict[str, type[csv.Dialect]] = {"rfc4180": csv.excel, "excel": SpreadsheetDialect}
+
+
+def write_csv(passages: Iterable[Passage], citer: Citer, out: TextIO, dialect: str = "rfc4180") -> None:
+    """Flat CSV: lists joined with ' | ', links as 'text <url>', the citation as its French line;
+    `dialect` "excel" for spreadsheets (BOM, semicolons), "rfc4180" (commas) otherwise."""
+    if dialect == "excel":
+        out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, dialect=CSV_DIALECTS[dialect])
     writer.writeheader()
     for rec in export_records(passages, citer):
         writer.writerow(_csv_row(rec))

@@ -163,7 +163,7 @@ def test_health(client: FlaskClient, kb: KnowledgeBase) -> None:
 
 def test_api_index_lists_endpoints(client: FlaskClient) -> None:
     body = client.get("/api/").get_json()
-    assert body["openapi"] == "/api/openapi.json"
+    assert body["openapi"] == "http://localhost/api/openapi.json"  # absolute: a client follows it as given
     assert client.get("/api").status_code in {308, 301}
 
 

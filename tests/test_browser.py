@@ -56,7 +56,7 @@ def test_find_filter_read_and_cite(page: Any, artifacts: Path) -> None:
     page.screenshot(path=str(artifacts / "search-1280.png"), full_page=True)
 
     page.locator("aside.facets a.facet", has_text="Surveillance généralisée").click()
-    page.wait_for_url(re.compile(r"categorie=surveillance"))
+    page.wait_for_url(re.compile(r"category=surveillance"))
     chip = page.get_by_role("link", name=re.compile(r"^Retirer le filtre Catégorie\s*:\s*Surveillance"))
     assert chip.is_visible()
     badges = page.locator("article.result").evaluate_all(
@@ -139,7 +139,7 @@ def test_narrow_screens(browser: Any, live_server: LiveServer, artifacts: Path) 
     context = browser.new_context(viewport=NARROW, base_url=live_server.url, device_scale_factor=1)
     tab = context.new_page()
     try:
-        for name, url in [("home", "/"), ("search", "/recherche?q=reconnaissance+faciale&categorie=surveillance"),
+        for name, url in [("home", "/"), ("search", "/recherche?q=reconnaissance+faciale&category=surveillance"),
                           ("reader", f"/documents/{DOC}?passage={PASSAGE}#{ANCHOR}"), ("passage", f"/passages/{PASSAGE}"),
                           ("category", "/categories/surveillance"), ("about", "/a-propos"), ("empty", "/recherche?q=zzzqqq")]:
             tab.goto(url)

@@ -123,15 +123,15 @@ def test_search_facets_and_active_filters(client: FlaskClient) -> None:
     soup = page(client, "/recherche?q=droits")
     facet = next(a for a in soup.select("#facette-category ~ ul a.facet") if "Surveillance" in a.get_text())
     count = int(tag(facet, ".count").contents[0])
-    assert count > 0 and parse_qs(urlsplit(facet["href"]).query)["categorie"] == ["surveillance"]
+    assert count > 0 and parse_qs(urlsplit(facet["href"]).query)["category"] == ["surveillance"]
     filtered = page(client, facet["href"])
     assert f"{count} passage" in tag(filtered, ".total").get_text()
     chip = tag(filtered, ".active-filters a.chip")
     assert "Surveillance" in chip.get_text() and "Retirer le filtre" in chip.get_text()
-    assert "categorie" not in parse_qs(urlsplit(chip["href"]).query)
+    assert "category" not in parse_qs(urlsplit(chip["href"]).query)
     active = tag(filtered, "a.facet--active")
-    assert active["aria-current"] == "true" and "categorie" not in parse_qs(urlsplit(active["href"]).query)
-    hidden = filtered.select('form[role=search] input[type=hidden][name="categorie"]')
+    assert active["aria-current"] == "true" and "category" not in parse_qs(urlsplit(active["href"]).query)
+    hidden = filtered.select('form[role=search] input[type=hidden][name="category"]')
     assert [h["value"] for h in hidden] == ["surveillance"]
     for result in filtered.select("article.result"):
         assert result.find("a", href="/categories/surveillance")
@@ -265,7 +265,7 @@ def test_category_page(client: FlaskClient, kb: KnowledgeBase) -> None:
     assert tag(soup, "#passages").get_text().startswith(f"{count} passages")
     assert len(soup.select(".compact-results > li")) == count
     assert tag(soup, ".doc-group h3 a")["href"] == f"/documents/{DOC}"
-    assert soup.select('form[role=search] input[name="categorie"][value="surveillance"]')
+    assert soup.select('form[role=search] input[name="category"][value="surveillance"]')
     assert len(page(client, "/categories").select(".cards .card")) == 7
     assert len(page(client, "/documents").select(".doc-cards .card")) == 3
 

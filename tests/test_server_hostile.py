@@ -28,10 +28,11 @@ SEARCH = "/api/search?q=reconnaissance+faciale"
 
 @pytest.fixture(scope="module", params=WORKERS, ids=lambda w: f"{w}-worker")
 def server(request: pytest.FixtureRequest, corpus_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One `kb serve --workers N` per module and N, shared by the tests that leave it running."""
+    """One `kb serve --workers N` per module and N, shared by the tests that leave it running; it logs
+    full paths, so a smuggled request that ran would show in its log."""
     from .conftest_web import LiveServer
 
-    live = LiveServer(corpus_index, tmp_path_factory.mktemp("hostile") / "server.log", ("--workers", request.param))
+    live = LiveServer(corpus_index, tmp_path_factory.mktemp("hostile") / "server.log", ("--workers", request.param, "--log-paths"))
     try:
         live.wait_ready()
         yield live

@@ -34,6 +34,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # The site's public address (KB_PUBLIC_URL), for absolute passage URLs in citations;
         # unset, each request's own host is used.
         PUBLIC_URL=None,
+        # The access log names routes (`/documents/<doc_id>`), not what was read; True logs full paths.
+        LOG_PATHS=False,
+        # Compression (flask-compress): zstd, brotli or gzip as the client accepts; not below 500 bytes.
+        COMPRESS_ALGORITHM=["zstd", "br", "gzip"],
+        COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/csv", "text/markdown", "application/json",
+                            "application/javascript", "text/javascript", "application/x-ndjson", "application/vnd.citationstyles.csl+json",
+                            "application/x-bibtex", "application/x-research-info-systems", "image/svg+xml"],
     )
     app.config.from_prefixed_env("KB")
     if test_config:
@@ -46,9 +53,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.testing:
         configure_access_log()
 
-    from webui import api, errors, hooks, pages
+    from flask_compress import Compress
 
+    from webui import api, caching, errors, hooks, pages
+
+    # after_request hooks run last-registered first: validators, then compression, headers, the log.
     hooks.register(app)
+    Compress(app)
+    caching.register(app)
     errors.register(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)

@@ -10,36 +10,43 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from kb.export import write_csv, write_ndjson
 from kb.models import Passage
-from kb.search import MAX_QUERY_CHARS, SearchRequest, matching_passages, search
+from kb.search import MAX_EXPORT, MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.categories.taxonomy import load_taxonomy
 from kb.sheet import build_sheet
 from kb.views import DocumentPassage
 from webui import params
-from webui.openapi import openapi_spec
+from webui.openapi import openapi_spec, parameters_of
 from webui.sheet_view import SheetState
-from webui.service import citation_download, citer, get_kb, passage_detail, site_url
+from webui.service import absolute, citation_download, citer, get_kb, passage_detail, site_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+def _known_parameters() -> None:
+    """Every API endpoint takes the parameters its OpenAPI description lists, and no others."""
+    params.check_known(request.args, parameters_of(request.url_rule.rule if request.url_rule else ""))
 
 
 @bp.get("/")
 def index() -> Response:
     """Where to start: the endpoints and the OpenAPI description."""
+    endpoints = {
+        "search": url_for("api.search_passages"),
+        "passage": "/api/passages/{id}",
+        "passage_citation": "/api/passages/{id}/citation?format=csl-json|bibtex|ris|text",
+        "sheet": url_for("api.sheet") + "?p={id}&p={id}",
+        "documents": url_for("api.documents"),
+        "document": "/api/documents/{id}",
+        "categories": url_for("api.categories"),
+        "health": url_for("api.health"),
+        "export_csv": url_for("api.export_csv"),
+        "export_ndjson": url_for("api.export_ndjson"),
+    }
     return jsonify({
         "name": "Base de connaissances « risques de l'IA et droits humains »",
-        "openapi": url_for("api.openapi"),
-        "endpoints": {
-            "search": url_for("api.search_passages"),
-            "passage": "/api/passages/{id}",
-            "passage_citation": "/api/passages/{id}/citation?format=csl-json|bibtex|ris|text",
-            "sheet": url_for("api.sheet") + "?p={id}&p={id}",
-            "documents": url_for("api.documents"),
-            "document": "/api/documents/{id}",
-            "categories": url_for("api.categories"),
-            "health": url_for("api.health"),
-            "export_csv": url_for("api.export_csv"),
-            "export_ndjson": url_for("api.export_ndjson"),
-        },
+        "openapi": absolute(url_for("api.openapi")),
+        "endpoints": {name: absolute(path) for name, path in endpoints.items()},
     })
 
 
@@ -126,20 +133,22 @@ def openapi() -> Response:
     return jsonify(openapi_spec(doc_ids, [c.slug for c in load_taxonomy()], MAX_QUERY_CHARS))
 
 
-def _export_rows(req: SearchRequest) -> list[Passage]:
-    """Passages matching the search; no query and no filter means the whole base."""
+def _export_rows(req: SearchRequest, limit: int | None) -> list[Passage]:
+    """Passages matching the search, best first, at most `limit`; no query and no filter means
+    the whole base in reading order."""
     kb = get_kb()
     if not req.query.strip() and not req.categories and not req.documents:
-        return kb.all_passages()
-    return matching_passages(kb, req)
+        return kb.all_passages()[:limit]
+    return matching_passages(kb, req, max_results=limit or MAX_EXPORT)
 
 
 def _export(kind: str) -> Response:
     req = params.api_filters(request.args)
-    rows = _export_rows(req)
+    dialect = params.csv_dialect(request.args) if kind == "csv" else None
+    rows = _export_rows(req, params.export_limit(request.args))
     out = io.StringIO()
-    if kind == "csv":
-        write_csv(rows, citer(), out)
+    if dialect:
+        write_csv(rows, citer(), out, dialect)
         mimetype = "text/csv"
     else:
         write_ndjson(rows, citer(), out)

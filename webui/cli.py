@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from kb.cli import index_option, open_kb
 from kb.config import index_dir
+
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def register(group: click.Group) -> None:
@@ -18,16 +22,19 @@ def register(group: click.Group) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True, help="Threads per worker process.")
-@click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
-              help="Worker processes, forked after loading, each running waitress on one shared socket (one per core uses them all).")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Worker processes, forked after loading, each running waitress on one shared socket. "
+                   "[default: one per core, here %d]" % CORES)
+@click.option("--log-paths", is_flag=True,
+              help="Log each request's full path (which document or passage was read), not only its route.")
 @click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
-def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int, debug: bool) -> None:
+def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int | None, log_paths: bool, debug: bool) -> None:
     """Serve the search site and the JSON API (waitress in --workers processes; SIGTERM drains, then exits 0)."""
     from webui import create_app
 
     root = index_dir(index_path)
     open_kb(str(root))  # a missing index is reported here, before the server starts
-    app = create_app({"KB_INDEX": str(root)})
+    app = create_app({"KB_INDEX": str(root), "LOG_PATHS": log_paths})
     with app.app_context():
         from kb.search import SearchRequest, search
         from webui.service import get_kb
@@ -40,4 +47,5 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, worker
         return
     from webui.server import serve
 
-    serve(app, host, port, threads=threads, workers=workers)
+    # Whoosh scores in Python: one process uses one core, so by default there is one per core.
+    serve(app, host, port, threads=threads, workers=workers or CORES)

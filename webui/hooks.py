@@ -1,4 +1,4 @@
-"""Per-request plumbing: size limits, security headers, CORS for the API, access log."""
+"""Per-request plumbing: size limits, security headers, CORS for the API, access log without a reading trail."""
 
 from __future__ import annotations
 
@@ -73,9 +73,18 @@ def _add_headers(response: Response) -> Response:
 def _log_request(response: Response) -> Response:
     started = g.get("started")
     elapsed = (perf_counter() - started) * 1000 if started is not None else 0.0
-    # The path only, not the query string: what people search for stays out of the logs.
-    logging.getLogger("webui.access").info("%s %s %s %.1f ms", request.method, request.path, response.status_code, elapsed)
+    logging.getLogger("webui.access").info("%s %s %s %.1f ms", request.method, logged_path(), response.status_code, elapsed)
     return response
+
+
+def logged_path() -> str:
+    """What the access log names: the route (`/documents/<doc_id>`), not which document or passage
+    was read, unless the operator asked for full paths (`kb serve --log-paths`); never the query string,
+    so what people search for stays out of the logs."""
+    if current_app.config.get("LOG_PATHS"):
+        return request.path
+    rule = request.url_rule
+    return rule.rule if rule is not None else "<no route>"
 
 
 def register(app: Flask) -> None:

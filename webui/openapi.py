@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 from kb.models import Explanation, Link
-from kb.search import MAX_LIMIT, MAX_OFFSET, SearchResponse
+from kb.search import MAX_EXPORT, MAX_LIMIT, MAX_OFFSET, SearchResponse
 from kb.search.results import DocumentMatch
 from kb.search.request import MODES
 from kb.sheet import Sheet, SheetGroup, SheetSource
@@ -101,7 +103,22 @@ def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int
              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}},
             {"name": "offset", "in": "query", "description": "Results to skip.",
              "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+            {"name": "exact", "in": "query", "description": "1: the words as typed, without spelling corrections.",
+             "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
         ]
+    return out
+
+
+def _export_params(filters: list[dict[str, Any]], csv: bool) -> list[dict[str, Any]]:
+    """The search filters plus `limit` (best first) and, for CSV, the `dialect`."""
+    from kb.export import CSV_DIALECTS
+
+    out = [*filters, {"name": "limit", "in": "query", "description": "At most this many passages, best first (default: all).",
+                      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT}}]
+    if csv:
+        out.append({"name": "dialect", "in": "query",
+                    "description": "rfc4180: UTF-8, commas; excel: what a French spreadsheet opens as is (UTF-8 with BOM, semicolons).",
+                    "schema": {"type": "string", "enum": list(CSV_DIALECTS), "default": "rfc4180"}})
     return out
 
 
@@ -109,7 +126,7 @@ def _export(media: str, description: str, params: list[dict[str, Any]]) -> dict[
     return {"get": {
         "operationId": f"export_{media.split('/')[-1].replace('x-', '')}",
         "summary": description,
-        "description": "Every passage matching the search (no limit); without q and filters, the whole base.",
+        "description": "Every passage matching the search, best first (up to `limit`); without q and filters, the whole base.",
         "parameters": params,
         "responses": _responses({
             "description": "The passages, as an attachment.",
@@ -162,6 +179,14 @@ def _path_id(description: str) -> list[dict[str, Any]]:
     return [{"name": "id", "in": "path", "required": True, "description": description, "schema": {"type": "string", "minLength": 1}}]
 
 
+@lru_cache(maxsize=None)
+def parameters_of(rule: str) -> frozenset[str]:
+    """The query parameters this description lists for a Flask route (`/api/passages/<path:passage_id>`)."""
+    path = re.sub(r"<[^>]+>", "{id}", rule)
+    operation = openapi_spec([], []).get("paths", {}).get(path, {}).get("get", {})
+    return frozenset(p["name"] for p in operation.get("parameters", []) if p["in"] == "query")
+
+
 def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dict[str, Any]:
     """The whole OpenAPI document; document ids come from the index being served."""
     search_params = _query_params(doc_ids, slugs, paging=True, max_q=max_q)
@@ -195,8 +220,8 @@ def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dic
             "/api/openapi.json": _get("openapi", "This document.", {"200": {
                 "description": "OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": _error("Any error.")}),
-            "/api/export.csv": _export("text/csv", "Export matching passages as CSV.", filters),
-            "/api/export.ndjson": _export("application/x-ndjson", "Export matching passages as NDJSON.", filters),
+            "/api/export.csv": _export("text/csv", "Export matching passages as CSV.", _export_params(filters, csv=True)),
+            "/api/export.ndjson": _export("application/x-ndjson", "Export matching passages as NDJSON.", _export_params(filters, csv=False)),
         },
         "components": {"schemas": _schemas()},
     }

@@ -7,11 +7,14 @@ import re
 from werkzeug.datastructures import MultiDict
 
 from kb.errors import InvalidParameterError
-from kb.search import MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest
+from kb.export import CSV_DIALECTS
+from kb.search import MAX_EXPORT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest
 from webui.errors import WebError
 
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 MAX_PAGE = MAX_OFFSET // 10 + 1
+# The pages take the API's parameter names; these older names are still read there (old links work).
+PAGE_ALIASES = {"categorie": "category"}
 
 # What the HTML face says about a bad parameter (the API keeps the service's English message).
 FRENCH_PARAMETERS = {
@@ -22,6 +25,7 @@ FRENCH_PARAMETERS = {
     "page": "Le numéro de page doit être un nombre entier positif.",
     "limit": "Le nombre de résultats par page n'est pas valide.",
     "mode": "Le mode de recherche est « hybrid » (mots et sens) ou « lexical » (mots seuls).",
+    "exact": "Le paramètre « exact » vaut 1 (mots tels quels, sans correction) ou 0.",
     "format": "Ce format d'export n'existe pas : csl-json, bibtex, ris, text (ou markdown pour une fiche).",
     "titre": "Le titre d'une fiche fait au plus 200 caractères.",
     "p": "Une fiche contient au plus 100 passages : partagez-la en deux fiches.",
@@ -80,6 +84,25 @@ def query_text(args: MultiDict[str, str], strict: bool = True) -> str:
     return q
 
 
+def check_known(args: MultiDict[str, str], allowed: frozenset[str]) -> None:
+    """An API request names only parameters its endpoint takes: a misspelt filter is a 400 naming
+    it, never a silently unfiltered answer (`categorie` is the pages' alias, not an API name)."""
+    for name in args:
+        if name not in allowed:
+            hint = f"did you mean '{PAGE_ALIASES[name]}'?" if PAGE_ALIASES.get(name) in allowed else None
+            takes = ", ".join(sorted(allowed)) or "no parameters"
+            raise WebError(400, "unknown_parameter", f"unknown parameter '{_shown(name)}' (this endpoint takes: {takes})",
+                           parameter=name, hint=hint)
+
+
+def exact(args: MultiDict[str, str]) -> bool:
+    """`exact=1`: search the words as typed, without spelling corrections (`0`, the default: corrected)."""
+    raw = single(args, "exact")
+    if raw not in (None, "0", "1"):
+        raise invalid("exact", f"exact must be 0 or 1 (got '{_shown(raw)}')")
+    return raw == "1"
+
+
 def api_filters(args: MultiDict[str, str]) -> SearchRequest:
     """Exports: q, category*, document* (the service rejects unknown values)."""
     return SearchRequest(
@@ -90,24 +113,50 @@ def api_filters(args: MultiDict[str, str]) -> SearchRequest:
 
 
 def api_search(args: MultiDict[str, str]) -> SearchRequest:
-    """/api/search: the filters plus limit and offset (the service checks their ranges)."""
+    """/api/search: the filters plus limit, offset, mode and exact (the service checks their ranges)."""
     req = api_filters(args)
     req.limit = integer(args, "limit", 10)
     req.offset = integer(args, "offset", 0)
     req.mode = single(args, "mode")
+    req.correct = not exact(args)
     return req
 
 
+def export_limit(args: MultiDict[str, str]) -> int | None:
+    """Exports' `limit`: at most this many passages, best first (None: all of them)."""
+    if single(args, "limit") is None:
+        return None
+    limit = integer(args, "limit", 0)
+    if not 1 <= limit <= MAX_EXPORT:
+        raise invalid("limit", f"limit must be between 1 and {MAX_EXPORT} (got {limit})")
+    return limit
+
+
+def csv_dialect(args: MultiDict[str, str]) -> str:
+    """Exports' `dialect`: `rfc4180` (the default: UTF-8, commas) or `excel` (what a French
+    spreadsheet opens as is: UTF-8 with a byte-order mark, semicolons)."""
+    name = single(args, "dialect") or "rfc4180"
+    if name not in CSV_DIALECTS:
+        raise invalid("dialect", f"dialect must be one of {', '.join(CSV_DIALECTS)} (got '{_shown(name)}')")
+    return name
+
+
+def page_values(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    """A repeatable page parameter under its name or its alias, without empty values (from forms)."""
+    names = [name] + [alias for alias, canonical in PAGE_ALIASES.items() if canonical == name]
+    return tuple(dict.fromkeys(v for n in names for v in args.getlist(n) if v))
+
+
 def html_search(args: MultiDict[str, str], page_size: int) -> tuple[SearchRequest, int]:
-    """/recherche: q, categorie*, document*, page; empty filter values (from forms) are ignored."""
+    """/recherche: q, category* (alias categorie), document*, page, exact, mode."""
     q = query_text(args, strict=False)
     page = integer(args, "page", 1)
     if not 1 <= page <= MAX_PAGE:
         raise invalid("page", f"page must be between 1 and {MAX_PAGE} (got {page})")
     request = SearchRequest(
         query=q,
-        categories=tuple(dict.fromkeys(v for v in args.getlist("categorie") if v)),
-        documents=tuple(dict.fromkeys(v for v in args.getlist("document") if v)),
+        categories=page_values(args, "category"),
+        documents=page_values(args, "document"),
         limit=min(page_size, MAX_LIMIT),
         offset=(page - 1) * page_size,
         correct=args.get("exact") != "1",

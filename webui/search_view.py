@@ -28,7 +28,7 @@ class SearchState:
         """/recherche for this state, with some parts changed."""
         args = {
             "q": (self.q if q is None else q) or None,
-            "categorie": list(self.categories if categories is None else categories),
+            "category": list(self.categories if categories is None else categories),
             "document": list(self.documents if documents is None else documents),
             "page": page if page and page > 1 else None,
             "p": list(self.sheet),
@@ -41,7 +41,7 @@ class SearchState:
 
     def hidden_inputs(self) -> list[tuple[str, str]]:
         """Filters the search form carries over to a new query."""
-        filters = [("categorie", c) for c in self.categories] + [("document", d) for d in self.documents]
+        filters = [("category", c) for c in self.categories] + [("document", d) for d in self.documents]
         return filters + [("p", pid) for pid in self.sheet]
 
     def facets(self, response: dict[str, Any], documents: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
