@@ -18,20 +18,21 @@ from urllib.parse import urlencode
 from bench.performance.queries import BenchQuery
 
 
-def _free_port() -> int:
+def free_port() -> int:
     """A port the kernel has just handed out, so runs never collide with a server already listening."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _serve(kb: str, index: Path, port: int, workers: int = 1) -> subprocess.Popen:
-    """`kb serve` as a child process, output discarded: measured from outside, as a client sees it."""
-    command = [kb, "serve", "--index", str(index), "--port", str(port), "--workers", str(workers)]
+def _serve(kb: str, index: Path, port: int, workers: int | None = 1) -> subprocess.Popen:
+    """`kb serve` as a child process, output discarded: measured from outside, as a client sees it
+    (`workers` None: its default, one per core)."""
+    command = [kb, "serve", "--index", str(index), "--port", str(port)] + (["--workers", str(workers)] if workers else [])
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def wait_until_answering(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     """Poll until the server answers 200, failing fast if it exits: start-up ends at the first answer."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,7 +47,7 @@ def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise RuntimeError("kb serve did not answer in time")
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen) -> None:
     """SIGTERM, then SIGKILL after 10 s, so a stuck server never outlives the benchmark."""
     proc.terminate()
     try:
@@ -60,18 +61,18 @@ def startup_seconds(kb: str, index: Path, runs: int = 3) -> dict[str, float]:
     """From launching `kb serve` to the first answered search, with an existing index."""
     times = []
     for _ in range(runs):
-        port = _free_port()
+        port = free_port()
         start = time.perf_counter()
         proc = _serve(kb, index, port)
         try:
-            _wait(f"http://127.0.0.1:{port}/api/search?q=surveillance", proc)
+            wait_until_answering(f"http://127.0.0.1:{port}/api/search?q=surveillance", proc)
             times.append(time.perf_counter() - start)
         finally:
-            _stop(proc)
+            stop(proc)
     return {"median": statistics.median(times), "max": max(times), "runs": runs}
 
 
-def _rss_mb(pid: int) -> dict[str, float]:
+def rss_mb(pid: int) -> dict[str, float]:
     """The serving process's memory; with several workers, the largest worker's (the supervisor only forks)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     pids = [int(c) for c in children] or [pid]
@@ -81,7 +82,7 @@ def _rss_mb(pid: int) -> dict[str, float]:
         status = Path(f"/proc/{p}/status").read_text()
         return int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024  # type: ignore[union-attr]
 
-    return {"rss_mb": max(get(p, "VmRSS") for p in pids), "peak_rss_mb": max(get(p, "VmHWM") for p in pids), "processes": len(pids)}
+    return {"rss_mb": max(get(p, "VmRSS") for p in pids), "peakrss_mb": max(get(p, "VmHWM") for p in pids), "processes": len(pids)}
 
 
 _LUA = """
@@ -114,7 +115,7 @@ def _parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
-def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int = 1,
+def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], connections: int = 16, workers: int | None = 1,
             mode: str = "hybrid") -> dict[str, Any]:
     """wrk with `connections` connections for `duration` s on /api/search?mode=`mode`, queries in
     rotation, against a fresh `kb serve --workers N` (1: waitress in one process; more: forked
@@ -122,23 +123,24 @@ def run_wrk(kb: str, index: Path, duration: int, queries: list[BenchQuery], conn
     if shutil.which("wrk") is None:
         return {"skipped": "wrk not installed (apt-get install wrk)"}
     paths = []
+    queries = list({(q.text, q.categories): q for q in queries}.values())  # distinct: each new to the server
     for q in queries:
         params = [("q", q.text), ("mode", mode)] + [("category", c) for c in q.categories]
         paths.append('"/api/search?' + urlencode(params).replace('"', "%22") + '"')
-    port = _free_port()
+    port = free_port()
     proc = _serve(kb, index, port, workers)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_LUA % ", ".join(paths))
     try:
-        _wait(f"http://127.0.0.1:{port}/api/health", proc)
-        before = _rss_mb(proc.pid)
+        wait_until_answering(f"http://127.0.0.1:{port}/api/health", proc)
+        before = rss_mb(proc.pid)
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", "-s", script.name, f"http://127.0.0.1:{port}"],
             capture_output=True, text=True, check=True,
         ).stdout
         result = _parse_wrk(out)
-        result.update({"workers": workers, "mode": mode, "distinct_queries": len(queries), "connections": connections, "duration_s": duration, "memory_before": before, "memory_after": _rss_mb(proc.pid), "raw": out})
+        result.update({"workers": workers or before["processes"], "mode": mode, "distinct_queries": len(queries), "connections": connections, "duration_s": duration, "memory_before": before, "memory_after": rss_mb(proc.pid), "raw": out})
         return result
     finally:
-        _stop(proc)
+        stop(proc)
         Path(script.name).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.performance.http import _LUA, _free_port, _parse_wrk, _stop, _wait
+from bench.performance.http import _LUA, _parse_wrk, free_port, stop, wait_until_answering
 from bench.performance.queries import build_queries
 from kb.storage.store import KnowledgeBase
 
@@ -162,10 +162,10 @@ def run_row(command: list[str], connections: int, n_slow: int, duration: int, sc
     """One fresh server, one wrk run (with `n_slow` slow clients connected), then the probe.
 
     `foreign_cpu_s` is what the machine spent on anything else meanwhile (this machine is shared)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([c.replace("{port}", str(port)) for c in command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(f"http://127.0.0.1:{port}/api/health", proc)
+        wait_until_answering(f"http://127.0.0.1:{port}/api/health", proc)
         wait_quiet()
         with SlowClients(port, n_slow) as slow_clients:
             machine0, server0, own0 = _cpu_times()[0], cpu_seconds(proc.pid), _own_seconds()
@@ -180,7 +180,7 @@ def run_row(command: list[str], connections: int, n_slow: int, duration: int, sc
         })
         return result
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def measure(label: str, command: list[str], index: Path, duration: int, slow: int = 64, attempts: int = 3) -> list[dict[str, Any]]:
