@@ -22,6 +22,7 @@ def _merge(a: Block, b: Block) -> Block:
         a.links + b.links,
         a.line,
         a.anchor,
+        a.page if a.page is not None else b.page,
     )
 
 
@@ -70,7 +71,7 @@ def split_long(block: Block, max_chars: int = MAX_CHARS) -> list[Block]:
     if len(chunks) > 1 and count_words(chunks[-1]) < MIN_WORDS:
         chunks[-2] = f"{chunks[-2]} {chunks.pop()}"
     return [
-        Block(block.kind, chunk, block.section, [l for l in block.links if l.text in chunk], block.line, block.anchor)
+        Block(block.kind, chunk, block.section, [l for l in block.links if l.text in chunk], block.line, block.anchor, block.page)
         for chunk in chunks
     ]
 
@@ -120,6 +121,7 @@ def make_passages(doc: LoadedDocument) -> list[Passage]:
                 position=position,
                 links=_unique_links(block.links),
                 context=context,
+                page=block.page,
             )
         )
     return passages

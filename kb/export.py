@@ -13,7 +13,7 @@ from kb.views import DocumentSummary, PassageRecord
 
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
-    "section", "categories", "text", "links", "url", "position", "citation",
+    "section", "page", "categories", "text", "links", "url", "position", "citation",
 ]
 
 
@@ -62,6 +62,7 @@ def _csv_row(rec: PassageRecord) -> dict[str, Any]:
         "date": doc.date or "",
         "document_url": doc.url or "",
         "section": " > ".join(rec.section),
+        "page": "" if rec.page is None else rec.page,
         "categories": " | ".join(rec.categories),
         "text": rec.text,
         "links": " | ".join(f"{link.text} <{link.url}>" for link in rec.links),

@@ -24,6 +24,7 @@ class Block:
     links: list[Link] = field(default_factory=list)
     line: int = 0
     anchor: str = ""
+    page: int | None = None  # where it starts, in a paginated source (PDF)
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Section:
     anchor: str
     title: str
     level: int
+    page: int | None = None  # in a paginated source (PDF)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class Passage:
     explanation: list[Explanation] = field(default_factory=list)
     # The lead-in a list item's sentence begins in (« …, il convient : »), shown before it.
     context: str | None = None
+    page: int | None = None  # the page it starts on, in a paginated source (PDF); cited « p. 12 »
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -128,4 +131,5 @@ class Passage:
             categories=list(data.get("categories", [])),
             explanation=list(data.get("explanation", [])),
             context=data.get("context"),
+            page=data.get("page"),
         )

@@ -92,6 +92,7 @@ class PassageView(JsonView):
             "document": document,
             "section": tuple(passage.section),
             "position": passage.position,
+            "page": passage.page,
             "text": passage.text,
             "context": passage.context,
             "categories": tuple(passage.categories),
@@ -117,6 +118,7 @@ class SearchResult(PassageView):
     snippet: str = field(metadata={"description": "HTML-escaped excerpt; matches wrapped in <mark>."})
     document: DocumentSummary
     section: tuple[str, ...]
+    page: int | None = field(metadata={"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."})
     categories: tuple[str, ...]
     links: tuple[Link, ...]
     url: str = field(metadata={"description": "The passage in our reader: <public URL>/documents/<doc>#<anchor>."})
@@ -148,6 +150,7 @@ class PassageRecord(PassageView):
     document: DocumentSummary
     section: tuple[str, ...]
     position: int
+    page: int | None = field(metadata={"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."})
     context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
     text: str
     categories: tuple[str, ...]

@@ -126,7 +126,7 @@ def test_non_utf8_file_is_decoded_with_a_warning(tmp_path: Path) -> None:
     [
         ("empty.md", b"   \n", "file is empty"),
         ("binary.txt", b"PK\x03\x04\x00\x00binary", "file looks binary"),
-        ("data.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
+        ("data.pdf", b"%PDF-1.4", "the PDF is damaged or truncated"),  # a PDF header and nothing after it
         ("only-code.md", b"<script>const a = 1</script>\n", "no text found"),
     ],
 )

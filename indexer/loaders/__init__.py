@@ -9,6 +9,8 @@ from indexer.catalogue import build_meta
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.html import load_html
 from indexer.loaders.markdown import load_markdown_body
+from indexer.loaders.pdf import read_pdf
+from indexer.loaders.pdflayout import PdfLayout
 from indexer.loaders.pdftext import load_pdf_text
 from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_source, sniff_format
 from indexer.loaders.structure import StructureBuilder
@@ -43,6 +45,13 @@ def load_document(
             load_markdown_body(fm.body, builder, language, fm.body_line - 1)
         elif fmt == "html":
             extracted_title = load_html(source.text, builder, language)
+        elif fmt == "pdf":
+            content = read_pdf(source.raw, str(path))
+            warnings.extend(content.warnings)
+            extracted_title = PdfLayout(content, builder).run()
+            # The PDF's own metadata, below the catalogue (build_meta: catalogue first).
+            pdf_fields = (("title", "title"), ("publisher", "author"), ("date", "date"))
+            front = {ours: content.metadata[theirs] for ours, theirs in pdf_fields if content.metadata.get(theirs)}
         else:
             extracted_title = load_pdf_text(source.text, builder, language)
     except RecursionError as exc:

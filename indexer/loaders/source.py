@@ -16,7 +16,9 @@ FALLBACK_ENCODING = "cp1252"
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx", ".svx"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".text"}
-SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | TEXT_SUFFIXES | PDF_SUFFIXES
+PDF_MAGIC = b"%PDF-"
 
 
 @dataclass
@@ -43,6 +45,11 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES, raw: bytes | None =
         raw = read_file_once(path, max_bytes, follow=True)
     if not raw.strip():
         raise DocumentError(name, "file is empty")
+    if path.suffix.lower() in PDF_SUFFIXES:
+        if PDF_MAGIC not in raw[:1024]:
+            raise DocumentError(name, "not a PDF file (no '%PDF-' header in its first 1,024 bytes)",
+                                hint="check the file: it may be an HTML error page saved under a .pdf name")
+        return SourceText(path, "", raw, [])  # binary: the PDF loader reads the bytes
     if b"\x00" in raw[:8192] or b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise DocumentError(name, "file looks binary (it contains NUL bytes)", line=line)
@@ -60,8 +67,10 @@ def read_source(path: Path, max_bytes: int = MAX_FILE_BYTES, raw: bytes | None =
 
 
 def sniff_format(source: SourceText) -> str:
-    """'markdown', 'html' or 'pdftext': by extension, and by content for .txt files."""
+    """'markdown', 'html', 'pdf' or 'pdftext': by extension, and by content for .txt files."""
     suffix = source.path.suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
     if suffix in MARKDOWN_SUFFIXES:
         return "markdown"
     if suffix in HTML_SUFFIXES:

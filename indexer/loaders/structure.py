@@ -15,7 +15,7 @@ class StructureBuilder:
         self._stack: list[tuple[int, str, str]] = []  # (level, title, anchor)
         self._anchors: set[str] = set()
 
-    def open_section(self, title: str, level: int, line: int = 0) -> None:
+    def open_section(self, title: str, level: int, line: int = 0, page: int | None = None) -> None:
         """Start a section at `level` (1 = outermost); deeper open sections close."""
         title = " ".join(title.split())
         if not title:
@@ -24,16 +24,16 @@ class StructureBuilder:
             self._stack.pop()
         anchor = self._unique_anchor(slugify(title) or "section")
         self._stack.append((level, title, anchor))
-        self.sections.append(Section(anchor, title, level))
+        self.sections.append(Section(anchor, title, level, page))
 
-    def add_block(self, kind: str, text: str, links: list[Link], line: int = 0) -> None:
+    def add_block(self, kind: str, text: str, links: list[Link], line: int = 0, page: int | None = None) -> None:
         """Append a block under the current breadcrumb (empty text is ignored)."""
         text = text.strip()
         if not text:
             return
         section = tuple(title for _, title, _ in self._stack)
         anchor = self._stack[-1][2] if self._stack else ""
-        self.blocks.append(Block(kind, text, section, list(links), line, anchor))
+        self.blocks.append(Block(kind, text, section, list(links), line, anchor, page))
 
     def _unique_anchor(self, base: str) -> str:
         anchor, n = base, 1

@@ -38,6 +38,8 @@ def _reference(c: Citation, with_section: bool) -> str:
     parts = [p for p in (c.publisher, c.title, c.kind) if p] + [french_date(c.issued)]
     if with_section and c.section:
         parts.append("section « " + " › ".join(c.section) + " »")
+    if with_section and c.page:
+        parts.append(f"p. {c.page}")
     line = ", ".join(parts) + f". {c.url}"
     if c.source_url and c.source_note:
         line += f" ({c.source_note})"
@@ -77,6 +79,8 @@ def to_csl(c: Citation) -> dict[str, Any]:
     item["URL"] = c.url
     if c.section:
         item["section"] = " › ".join(c.section)
+    if c.page:
+        item["page"] = str(c.page)
     item["language"] = c.language  # (no licence: CSL 1.0 has no such variable; pages carry it as DC.rights)
     notes = [f"Extrait : « {c.extract} »"] + ([c.source_note[0].upper() + c.source_note[1:] + "."] if c.source_url and c.source_note else [])
     item["note"] = " ".join(notes)
@@ -102,6 +106,8 @@ def _bibtex_entry(c: Citation) -> Entry:
     if c.issued:
         fields.append(("year", str(c.issued[0])))
         fields.append(("date", "-".join(f"{n:02d}" if i else str(n) for i, n in enumerate(c.issued))))
+    if c.page:
+        fields.append(("pages", str(c.page)))
     fields += [("url", c.url), ("urldate", c.accessed.isoformat()), ("language", "french")]
     note = ("Section « " + " › ".join(c.section) + " ». ") if c.section else ""
     note += f"Extrait : « {c.extract} »"
@@ -131,6 +137,8 @@ def _ris_entry(c: Citation) -> dict[str, Any]:
         entry["type_of_work"] = c.kind
     if c.section:
         entry["section"] = " › ".join(c.section)
+    if c.page:
+        entry["start_page"] = str(c.page)
     entry["notes"] = [f"Extrait : « {c.extract} »"] + ([c.source_note] if c.source_url and c.source_note else [])
     return entry
 

@@ -36,6 +36,7 @@ class Citation:
     accessed: date
     language: str
     licence: str | None
+    page: int | None = None  # the passage's page in a paginated source (PDF)
 
     @property
     def url(self) -> str:
@@ -84,4 +85,5 @@ def cite(passage: Passage, document: dict[str, Any], reader_url: str, accessed: 
     context = getattr(passage, "context", "") or ""
     extract = " ".join(f"{context} […] {passage.text}".split()) if context else " ".join(passage.text.split())
     section = tuple(normal_case(h, keep_capitals) for h in passage.section)
-    return replace(cite_document(passage.doc_id, document, reader_url, accessed), id=passage.id, section=section, extract=extract)
+    return replace(cite_document(passage.doc_id, document, reader_url, accessed), id=passage.id, section=section,
+                   extract=extract, page=passage.page)
