@@ -176,8 +176,8 @@ def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
 MET = ["hybrid judged nDCG@10", "hybrid judged [question]"] + [f"hybrid [{t}] vs words alone" for t in JUDGED_TYPES]
 MISSED = ["hybrid PIAF MRR@10"]  # 0.847 < 0.85 when written
 # PIAF R@1 sits on its floor of 0.78, and where exactly depends on the CPU that embeds: with the
-# same code (562378a), 0.781 on the AMD EPYC sessions run on (cold or warm vector cache alike)
-# and 0.779 on the CI host, whose vectors differ in their last bits. `make eval` reports the
+# same code (562378a), 0.781 on the Intel Xeon (AVX-512) a session ran on (cold or warm vector
+# cache alike) and 0.779 on the CI host, whose vectors differ in their last bits. `make eval` reports the
 # floor itself; the suite fails when R@1 falls more than that measured spread (3 of 2,025
 # questions) below it.
 PIAF_R1_CPU_SPREAD = 3 / 2025

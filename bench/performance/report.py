@@ -153,14 +153,14 @@ def _http_row(h: dict[str, Any]) -> str:
     errors = h["non_2xx"] + h["socket_errors"]
     return (
         f"| {h.get('mode', 'lexical')} | {h.get('workers', 1)} | {h['rps']:.0f} | {lat.get('50', 0):.0f} / {lat.get('75', 0):.0f} / {lat.get('90', 0):.0f} / "
-        f"{lat.get('99', 0):.0f} ms | {errors} of {h['requests']:,} | {rss['rss_mb']:.0f} MB / {rss['peak_rss_mb']:.0f} MB |"
+        f"{lat.get('99', 0):.0f} ms | {errors} of {h['requests']:,} | {rss['rss_mb']:.0f} MB / {rss['peakrss_mb']:.0f} MB |"
     )
 
 
 def _http_targets(done: list[dict[str, Any]], t: dict[str, Any]) -> str:
     """The HTTP targets judged on the best throughput, all errors and the largest worker peak."""
     best = max(done, key=lambda h: h["rps"])
-    worst_memory = max(h["memory_after"]["peak_rss_mb"] for h in done)
+    worst_memory = max(h["memory_after"]["peakrss_mb"] for h in done)
     errors = sum(h["non_2xx"] + h["socket_errors"] for h in done)
     return (
         f"Targets: ≥ {t['rps']} requests/s ({_ok(best['rps'], t['rps'], True)}: best {best['rps']:.0f} with "
