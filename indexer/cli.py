@@ -1,4 +1,5 @@
-"""The indexer's commands: `kb index` (build, update, verify) and `kb eval categories`."""
+"""The indexer's commands: `kb index` (build, update, verify), `kb add` / `kb remove`
+(indexer/add_cli.py) and `kb eval categories`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from kb.config import corpus_dirs, index_dir
 
 def register(group: click.Group) -> None:
     """Add the indexer's commands to the `kb` group."""
+    from indexer.add_cli import add_cmd, remove_cmd
+
     group.add_command(index_cmd)
+    group.add_command(add_cmd)
+    group.add_command(remove_cmd)
     group.add_command(eval_group)
 
 
@@ -58,6 +63,13 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
         corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
         n_process=jobs, force=force, follow_symlinks=follow_symlinks, semantic=not no_semantic,
     )
+    print_report(report)
+    if strict and (report.warnings or report.skipped):
+        sys.exit(2)
+
+
+def print_report(report: Any) -> None:
+    """A build's summary for the operator, in French: counts, what changed, warnings."""
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     for skipped in report.skipped:
@@ -73,8 +85,6 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
             v = report.vectors
             click.echo(f"  vecteurs (sens) : {v['embedded']} calculés, {v['reused']} repris, en {v['seconds']:.1f} s")
     click.echo(f"  emplacement : {report.index_path}")
-    if strict and (report.warnings or report.skipped):
-        sys.exit(2)
 
 
 def _verify(root: Path) -> None:

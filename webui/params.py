@@ -135,7 +135,8 @@ def export_limit(args: MultiDict[str, str]) -> int | None:
 def csv_dialect(args: MultiDict[str, str]) -> str:
     """Exports' `dialect`: `rfc4180` (the default: UTF-8, commas) or `excel` (what a French
     spreadsheet opens as is: UTF-8 with a byte-order mark, semicolons)."""
-    name = single(args, "dialect") or "rfc4180"
+    raw = single(args, "dialect")
+    name = "rfc4180" if raw is None else raw
     if name not in CSV_DIALECTS:
         raise invalid("dialect", f"dialect must be one of {', '.join(CSV_DIALECTS)} (got '{_shown(name)}')")
     return name
