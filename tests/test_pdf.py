@@ -139,3 +139,17 @@ def test_a_corpus_with_pdfs_indexes_the_good_ones_and_warns_of_the_bad(tmp_path:
     report = build_index([corpus], tmp_path / "index", semantic=False)
     assert report.documents == 1 and report.passages >= 50
     assert any("casse.pdf" in w and "damaged" in w for w in report.warnings + report.skipped), report.warnings + report.skipped
+
+
+def test_citations_of_a_pdf_passage_give_its_page(amnesty_pdf: Path) -> None:
+    from datetime import date
+
+    from kb.citations.formats import to_bibtex, to_csl, to_ris, to_text
+    from kb.citations.model import cite
+
+    doc = load_document(amnesty_pdf, None)
+    passage = next(p for p in make_passages(doc) if p.page and p.page > 1)
+    c = cite(passage, doc.meta.to_dict(), "http://localhost/x", date(2026, 12, 2))
+    assert f", p. {passage.page}. " in to_text(c) and to_csl(c)["page"] == str(passage.page)
+    assert f"pages = {{{passage.page}}}" in to_bibtex([c]) and f"SP  - {passage.page}" in to_ris([c])
+    assert "page" in passage.to_dict() and passage.to_dict()["page"] == passage.page
