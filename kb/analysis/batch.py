@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from kb.analysis.memo import MemoAnalyzer, Tokens, remember
-from kb.analysis.nlp import CHUNK, LEMMAS, Word, get_nlp
+from kb.analysis.nlp import LEMMAS, Word, get_nlp
 from kb.analysis.normalize import normalize_text
 
+CHUNK = 400  # texts per worker task: small enough to share out, large enough for spaCy's batches
 Analysed = tuple[str, tuple[Word, ...], Tokens, Tokens]  # text, spaCy words, lemma-chain and stem-chain tokens
 
 

@@ -63,8 +63,7 @@ class MemoAnalyzer(CompositeAnalyzer):
             (t.text, t.pos, t.startchar, t.endchar, getattr(t, "surface", t.text))
             for t in super().__call__(value, positions=True, chars=True)
         )
-        if len(value) <= MAX_TEXT_CHARS:
-            remember(self.name, value, tokens)
+        remember(self.name, value, tokens)  # (not kept past MAX_TEXT_CHARS)
         return tokens
 
     @staticmethod

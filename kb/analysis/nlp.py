@@ -77,28 +77,6 @@ def _words(doc: Any) -> tuple[Word, ...]:
     return tuple(words)
 
 
-CHUNK = 400
-
-
-def _lemmatise_chunk(args: tuple[list[str], int]) -> list[tuple[Word, ...]]:
-    texts, batch_size = args
-    return [_words(doc) for doc in get_nlp().pipe(texts, batch_size=batch_size)]
-
-
-def _parallel(texts: list[str], n_process: int, batch_size: int) -> Iterable[tuple[list[str], list[tuple[Word, ...]]]]:
-    """Lemmatise in worker processes that send back only (surface, lemma, offsets) tuples:
-    spaCy's own n_process ships whole Doc objects (with their tensors) back, which costs more
-    than the tagging saves on short passages."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
-    context = multiprocessing.get_context("fork")
-    get_nlp()  # loaded once here, shared copy-on-write by the forked workers
-    with ProcessPoolExecutor(max_workers=n_process, mp_context=context) as pool:
-        yield from zip(chunks, pool.map(_lemmatise_chunk, [(c, batch_size) for c in chunks]))
-
-
 class LemmaCache:
     """Text → lemmatised words; primed in batches with nlp.pipe when indexing."""
 
@@ -107,17 +85,13 @@ class LemmaCache:
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def prime(self, texts: Iterable[str], batch_size: int = 256, n_process: int = 1) -> None:
-        """Lemmatise many texts at once (several times faster than one by one)."""
+    def prime(self, texts: Iterable[str], batch_size: int = 256) -> None:
+        """Lemmatise many texts at once (several times faster than one by one); a build does it
+        in worker processes (kb.analysis.batch)."""
         todo = list(dict.fromkeys(t for t in texts if t not in self._entries))
         if not todo:
             return
         self._max = max(self._max, len(self._entries) + len(todo) + 1000)
-        if n_process > 1 and len(todo) > 4 * CHUNK:
-            for chunk, words in _parallel(todo, n_process, batch_size):
-                for text, w in zip(chunk, words):
-                    self._store(text, w)
-            return
         nlp = get_nlp()
         for text, doc in zip(todo, nlp.pipe(todo, batch_size=batch_size)):
             self._store(text, _words(doc))
