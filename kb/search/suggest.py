@@ -72,17 +72,17 @@ def vocabulary_for(build: Path, reader: Any) -> Vocabulary:
     return vocabulary
 
 
-def _known_stem(reader: Any, word: str) -> bool | None:
-    """True when a stem of `word` is indexed (no lemma needed), None when its lemma must decide."""
-    stems = analyze(_stem, word)
-    return True if any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems) else None
+def _stems_if_unindexed(reader: Any, word: str) -> tuple[str, ...] | None:
+    """`word`'s stems when none is indexed (its lemma must decide), None when one is (known)."""
+    stems = tuple(analyze(_stem, word))
+    return None if any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems) else stems
 
 
-def _known_lemma(reader: Any, word: str) -> bool:
+def _known_lemma(reader: Any, word: str, stems: tuple[str, ...]) -> bool:
     """A word whose stem is not indexed is known when its lemma is, in a passage, a heading or a
     title (so « technosolutionnisme », a heading's word, is known); a stop word is never unknown."""
     lemmas = analyze(_lemma, word)
-    if not lemmas and not analyze(_stem, word):
+    if not lemmas and not stems:
         return True  # a stop word: nothing to correct
     return any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemmas)
 
@@ -97,13 +97,13 @@ def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
     """The query's words of plausible length that no passage contains, in query order (at most
     MAX_CORRECTIONS: past a few unknown words a query is not a misspelling). The stem is checked
     first (no spaCy call, and unaccented input is known); the lemma only when it is not indexed."""
-    words = [w for unit in parsed.units() if not unit.prefix for w in analyze(_words, unit.text)]
-    unsure = list(dict.fromkeys(w for w in words if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH
-                                and not _known_stem(reader, w)))
+    words = dict.fromkeys(w for unit in parsed.units() if not unit.prefix for w in analyze(_words, unit.text)
+                          if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH)
+    unsure = {w: stems for w in words if (stems := _stems_if_unindexed(reader, w)) is not None}
     # The query's one spaCy batch: what compile_query() lemmatises (its units) and the words
     # whose stem is not indexed, each lemmatised alone.
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded] + [normalize_text(w) for w in unsure])
-    out = [w for w in unsure if not _known_lemma(reader, w)]
+    out = [w for w, stems in unsure.items() if not _known_lemma(reader, w, stems)]
     return out[:MAX_CORRECTIONS]
 
 
