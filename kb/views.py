@@ -17,6 +17,9 @@ V = TypeVar("V", bound="PassageView")
 # "description" and "schema" (a JSON schema more precise than the field's type).
 HIDDEN = {"json": False}  # kept on the object, never in its JSON
 OPTIONAL = {"omit_none": True}  # left out of the JSON when None (not null)
+# The descriptions of fields several passage views share (one wording in the OpenAPI document).
+CONTEXT_DOC = {"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."}
+PAGE_DOC = {"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."}
 
 
 def to_json(value: Any) -> Any:
@@ -113,12 +116,12 @@ class SearchResult(PassageView):
     score: float
     found_by: tuple[str, ...] = field(metadata={"schema": {"type": "array", "items": {"enum": ["words", "thesaurus", "correction", "meaning"]},
                                       "description": "How the passage was found: its words, a thesaurus expression, a spelling correction, its meaning."}})
-    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
+    context: str | None = field(metadata=CONTEXT_DOC)
     text: str
     snippet: str = field(metadata={"description": "HTML-escaped excerpt; matches wrapped in <mark>."})
     document: DocumentSummary
     section: tuple[str, ...]
-    page: int | None = field(metadata={"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."})
+    page: int | None = field(metadata=PAGE_DOC)
     categories: tuple[str, ...]
     links: tuple[Link, ...]
     url: str = field(metadata={"description": "The passage in our reader: <public URL>/documents/<doc>#<anchor>."})
@@ -133,7 +136,7 @@ class RelatedPassage(PassageView):
     id: str
     score: float
     reason: str = field(metadata={"description": "Why it is related: « sens proche, autre document », « mots-clés en commun »…"})
-    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
+    context: str | None = field(metadata=CONTEXT_DOC)
     text: str
     document: DocumentSummary
     section: tuple[str, ...]
@@ -150,8 +153,8 @@ class PassageRecord(PassageView):
     document: DocumentSummary
     section: tuple[str, ...]
     position: int
-    page: int | None = field(metadata={"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."})
-    context: str | None = field(metadata={"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."})
+    page: int | None = field(metadata=PAGE_DOC)
+    context: str | None = field(metadata=CONTEXT_DOC)
     text: str
     categories: tuple[str, ...]
     explanation: tuple[Explanation, ...]

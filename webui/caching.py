@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from kb.errors import KBError
 from webui.service import get_kb
@@ -34,6 +34,8 @@ def code_version() -> str:
 def answer_etag() -> str | None:
     """The validator of this request's answer: build id, code version, public address, full URL
     (absolute URLs in the answer depend on the host when no public address is configured)."""
+    if "answer_etag" in g:  # computed once per request: by the 304 check, reused for the answer
+        return g.answer_etag  # type: ignore[no-any-return]
     try:
         build = get_kb().snapshot().path.name
     except KBError:
@@ -41,7 +43,8 @@ def answer_etag() -> str | None:
     config = current_app.config
     base = config.get("PUBLIC_URL") or request.host_url
     digest = hashlib.blake2b(f"{config['KB_CODE_VERSION']}\0{base}\0{request.full_path}".encode(), digest_size=8)
-    return f"{build}-{digest.hexdigest()}"
+    g.answer_etag = f"{build}-{digest.hexdigest()}"
+    return g.answer_etag  # type: ignore[no-any-return]
 
 
 def _cacheable() -> bool:
