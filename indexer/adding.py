@@ -7,13 +7,14 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from indexer.catalogue import CATALOGUE_NAME, load_catalogue
+from indexer.catalogue import CATALOGUE_NAME, document_id, load_catalogue
 from indexer.loaders import load_document
-from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_file_once
+from indexer.loaders.frontmatter import split_front_matter
+from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_file_once, read_source, sniff_format
 from indexer.passages import make_passages
 from indexer.text import slugify
 from kb.errors import DocumentError, KBError
@@ -45,9 +46,17 @@ def corpus_documents(corpus: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for path in sorted(corpus.iterdir()):
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            entry = catalogue.get(path.name) or {}
-            out[str(entry.get("id") or slugify(path.stem))] = path
+            out[document_id(path, catalogue.get(path.name), _front_matter(path))] = path
     return out
+
+
+def _front_matter(path: Path) -> dict[str, str]:
+    """The front matter of a file the build reads as Markdown (its id may come from there)."""
+    try:
+        source = read_source(path)
+    except DocumentError:
+        return {}  # a file the build skips has no id to find
+    return split_front_matter(source.text, str(path)).fields if sniff_format(source) == "markdown" else {}
 
 
 def plan_add(source: Path, corpus: Path, fields: dict[str, str | None]) -> AddPlan:
@@ -69,7 +78,7 @@ def plan_add(source: Path, corpus: Path, fields: dict[str, str | None]) -> AddPl
         n += 1
         doc_id = f"{base}-{n}"
     entry = {"id": doc_id, **given}
-    document = load_document(source, dict(entry), raw=raw, name=doc_id)
+    document = replace(document, meta=replace(document.meta, id=doc_id))  # read once: only the id was unknown
     passages = make_passages(document)
     plan = AddPlan(source, corpus / f"{doc_id}{source.suffix.lower()}", entry, document, passages)
     plan.categories = _categories(document, passages)

@@ -89,6 +89,12 @@ def _report_duplicates(node: yaml.Node | None, catalogue: Catalogue) -> None:
         _report_duplicates(child, catalogue)
 
 
+def document_id(path: Path, entry: dict[str, Any] | None, front: dict[str, str], name: str | None = None) -> str:
+    """A document's id: the catalogue's, else its front matter's slug, else its file name's."""
+    doc_id = str((entry or {}).get("id") or front.get("slug") or slugify(name or path.stem)) or "document"
+    return slugify(doc_id, max_length=80) or "document"
+
+
 def build_meta(
     path: Path, entry: dict[str, Any] | None, front: dict[str, str], extracted_title: str | None, name: str | None = None
 ) -> DocumentMeta:
@@ -101,9 +107,8 @@ def build_meta(
             value = front.get(key)
         merged[key] = None if value is None else str(value)
     title = merged["title"] or extracted_title or path.stem.replace("-", " ").replace("_", " ").strip()
-    doc_id = str(entry.get("id") or front.get("slug") or slugify(name or path.stem)) or "document"
     return DocumentMeta(
-        id=slugify(doc_id, max_length=80) or "document",
+        id=document_id(path, entry, front, name),
         title=title,
         publisher=merged["publisher"],
         date=merged["date"],
