@@ -4,7 +4,6 @@ searches, a generated folder of hostile files, arbitrary query text (Hypothesis)
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
 
 from kb.models import Link
 
@@ -17,9 +17,10 @@ _TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
 
 def parse_fragment(html: str, strip: bool = True) -> BeautifulSoup:
     """Parse HTML with lxml (3-4x faster than html.parser on large pages, tolerant of broken
-    markup); markup-like text is not a warning."""
+    markup); markup-like text is not a warning, nor XHTML's XML declaration (XHTML is HTML here)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(html, "lxml")
     if strip:
         strip_code(soup)
