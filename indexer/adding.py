@@ -91,8 +91,7 @@ def _categories(document: LoadedDocument, passages: list[Passage]) -> Counter[st
 
     classifier = Classifier.load()
     counts: Counter[str] = Counter()
-    for p in passages:
-        categories, _ = classifier.classify(p, document.meta.title)
+    for categories, _ in classifier.classify_document(passages, document.meta.title):
         counts.update(categories)
     return counts
 

@@ -217,8 +217,8 @@ def _analysed(plan: BuildPlan, n_process: int, report: BuildReport) -> Iterator[
         analysed = time.perf_counter()
         report.timings["analyse"] += analysed - clock
         doc, passages = plan.documents[keys[index]]
-        for passage in passages:
-            passage.categories, passage.explanation = classifier.classify(passage, doc.meta.title)
+        for passage, (categories, why) in zip(passages, classifier.classify_document(passages, doc.meta.title)):
+            passage.categories, passage.explanation = categories, why
         report.timings["categorise"] += time.perf_counter() - analysed
         yield keys[index]
         clock = time.perf_counter()

@@ -149,6 +149,8 @@ def stats_cmd(index_path: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     """Why a passage has its categories: section, evidence matched, score against threshold."""
+    from kb.categories.context import describe_context
+
     kb = open_kb(index_path)
     passage = kb.passage(passage_id)
     if as_json:
@@ -169,3 +171,5 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
             click.echo(f"    indice « {ev['pattern']} » ×{ev['count']} (poids {ev['weight']})")
         if e.get("negated_by"):
             click.echo(f"    annulé par : {', '.join(e['negated_by'])}")
+        if note := describe_context(e):
+            click.echo(f"    {note}")

@@ -84,7 +84,16 @@ class SectionHit(TypedDict):
     weight: float
 
 
-class Explanation(TypedDict):
+class _SubjectEvidence(TypedDict, total=False):
+    """What shows a passage is about a category's subject (absent from older builds)."""
+
+    # Where AI is named around the passage ("passage", "section", "document"), or None: there the
+    # category also needs `independent_cues` >= 2 (cues sharing no word, one of several words).
+    ai_context: str | None
+    independent_cues: int
+
+
+class Explanation(_SubjectEvidence):
     """Why a passage has (or lacks) a category: the classifier's record, stored with the passage."""
 
     category: str

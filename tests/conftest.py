@@ -49,6 +49,18 @@ def full_kb(full_index: Path) -> KnowledgeBase:
     return KnowledgeBase(full_index)
 
 
+@pytest.fixture(scope="session")
+def debian_reference_package() -> Path:
+    """Debian's debian-reference-fr package unpacked in bench/cache (apt-get download, dpkg -x):
+    the French reference manual as PDF and as HTML chapters."""
+    from bench.performance.scale_corpus import unpacked
+
+    try:
+        return unpacked("debian-reference-fr", ROOT / "bench" / "cache")
+    except SystemExit as exc:
+        pytest.skip(f"Debian's debian-reference-fr package is needed (apt-get download): {exc}")
+
+
 @pytest.fixture
 def corpus_copy(tmp_path: Path) -> Path:
     """A writable copy of corpus/ for tests that change files."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from kbcli import main
-from indexer.corpus_passages import passages_by_source
+from indexer.corpus_passages import passages_by_source, read_passages
 from kb.categories.evaluation import evaluate_categories, format_report
 from kb.categories.classify import Classifier
 from kb.models import Passage
@@ -102,3 +103,66 @@ def test_cli_category_filter_stats_explain_and_eval(corpus_index: Path) -> None:
     evaluation = runner.invoke(main, ["eval", "categories", "--labels", str(LABELS), "--corpus", str(CORPUS), "--corpus", str(EXTRA), "--check"])
     assert evaluation.exit_code == 0, evaluation.output
     assert "micro" in evaluation.output and "surveillance" in evaluation.output
+
+
+def _document(*sections: tuple[tuple[str, ...], str]) -> list[tuple[list[str], list[dict]]]:
+    passages = [Passage(f"t/x-{i}", "t", section, f"x-{i}", text, i) for i, (section, text) in enumerate(sections)]
+    return Classifier.load().classify_document(passages, "Manuel")
+
+
+def test_one_ambiguous_cue_needs_an_ai_context() -> None:
+    text = "Liste des outils de surveillance et de contrôle de l'activité des programmes."
+    assert "surveillance" not in _classify(text, ("Surveiller les processus",))
+    assert "surveillance" in _classify(text, ("L'IA au travail",))
+    [(_, why)] = _document((("Surveiller les processus",), text))
+    entry = next(e for e in why if e["category"] == "surveillance")
+    assert entry["score"] >= entry["threshold"] and not entry["assigned"]
+    assert entry["ai_context"] is None and entry["independent_cues"] == 1  # « surveillance » is inside « outil de surveillance »
+
+
+def test_two_independent_cues_one_of_several_words_suffice_without_ai() -> None:
+    assert "surveillance" in _classify("La vidéosurveillance municipale conserve les données biométriques des passants.")
+    assert "surveillance" not in _classify("La vidéosurveillance municipale filme les passants.")
+
+
+def test_the_ai_context_reaches_the_section_and_the_document() -> None:
+    cue = "Les élus ont voté la loi et sa réglementation entrera en vigueur."
+    section = (("Les systèmes d'IA",), "Les systèmes d'IA générative se multiplient."), (("Les systèmes d'IA",), cue)
+    (_, first), (cats, why) = _document(*section)
+    assert "regulation" in cats and why[0]["ai_context"] == "section"
+    elsewhere = _document((("Chapitre 1",), "L'IA générative."), (("Chapitre 2",), cue), (("Chapitre 3",), "Rien."), (("Chapitre 4",), "Rien."))
+    assert "regulation" not in elsewhere[1][0]  # one section of four names AI: not the document's subject
+    mostly = _document((("Chapitre 1",), "L'IA générative."), (("Chapitre 2",), cue), (("Chapitre 3",), "Les LLM."))
+    assert "regulation" in mostly[1][0] and next(e for e in mostly[1][1] if e["category"] == "regulation")["ai_context"] == "document"
+
+
+def test_names_and_verbs_are_not_ai() -> None:
+    from kb.categories.words import pattern_keys
+
+    assert pattern_keys("AI act") == ("ai", "act") and pattern_keys("faire un don") == ("faire", "don")
+    target = "La cible de make dépend d'une autre cible ; chaque cible est reconstruite."
+    assert "armes" not in _classify(target, ("Compiler pour IA-32",))
+    assert "armes" in _classify(target, ("Compiler pour l'IA",))
+
+
+def test_off_topic_manual_gets_no_category(debian_reference_package: Path, tmp_path: Path) -> None:
+    """The Debian reference manual (its HTML chapters): software documentation, no AI risk in it."""
+    from kb.categories.evaluation import evaluate_off_topic
+
+    chapters = tmp_path / "debian-reference"
+    chapters.mkdir()
+    for page in (debian_reference_package / "usr/share/debian-reference").glob("*.fr.html"):
+        shutil.copy(page, chapters)
+    read = read_passages([chapters])
+    off_topic = evaluate_off_topic([(ps, read.titles[path]) for path, ps in read.passages.items()], n_process=2)
+    assert off_topic.documents >= 10 and off_topic.passages > 2000
+    assert not off_topic.categorised, [(p.id, c, p.text[:80]) for p, c in off_topic.categorised]
+
+
+def test_eval_check_fails_on_a_categorised_off_topic_passage(tmp_path: Path) -> None:
+    (tmp_path / "notice.md").write_text("# Notice\n\nLa vidéosurveillance municipale conserve les données biométriques des passants.\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "categories", "--labels", str(LABELS), "--corpus", str(CORPUS), "--corpus", str(EXTRA),
+                                       "--off-topic", str(tmp_path), "--check", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert "1 passages, 1 with a category (must be 0): surveillance 1" in result.output
+    assert "notice/" in result.output

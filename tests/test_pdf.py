@@ -23,7 +23,6 @@ from .pdf_render import RUNNING_HEAD, render_pdf
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 AMNESTY = CORPUS / "amnesty-dossier-de-presse-ia-droits-humains.txt"
-CACHE = Path(__file__).resolve().parents[1] / "bench" / "cache"
 DEBIAN_PDF = Path("usr/share/debian-reference/debian-reference.fr.pdf")
 
 
@@ -73,13 +72,8 @@ def test_end_of_line_hyphens_are_undone_only_for_french_words() -> None:
 
 
 @pytest.fixture(scope="module")
-def debian_reference() -> Path:
-    from bench.performance.scale_corpus import unpacked
-
-    try:
-        return unpacked("debian-reference-fr", CACHE) / DEBIAN_PDF
-    except SystemExit as exc:
-        pytest.skip(f"Debian's debian-reference-fr package is needed (apt-get download): {exc}")
+def debian_reference(debian_reference_package: Path) -> Path:
+    return debian_reference_package / DEBIAN_PDF
 
 
 def test_the_debian_manual_takes_its_sections_from_its_outline(debian_reference: Path) -> None:

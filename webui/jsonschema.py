@@ -43,6 +43,7 @@ def view_schema(view: type, named: tuple[type, ...]) -> dict[str, Any]:
                 optional.append(f.name)
     else:
         properties = {name: type_schema(hint, named) for name, hint in hints.items()}
+        optional = sorted(getattr(view, "__optional_keys__", ()))  # NotRequired: absent from older builds
     return obj(properties, tuple(optional))
 
 

@@ -15,6 +15,7 @@ from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.search.pipeline import query_stems
 from kb.search.snippets import match_spans
 from kb.search.found import FRENCH as FOUND_BY_FRENCH
+from kb.categories.context import describe_context
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
 from webui.present import Pagination, categories_by_slug, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
@@ -134,7 +135,8 @@ def passage_page(passage_id: str) -> str:
     passage = kb.passage(passage_id)
     doc = kb.snapshot().documents.get(passage.doc_id, {})
     labels = categories_by_slug()
-    explained = sorted(detail["explanation"], key=lambda e: (not e["assigned"], -e["score"]))
+    explained = [dict(e, context_note=describe_context(e))
+                 for e in sorted(detail["explanation"], key=lambda e: (not e["assigned"], -e["score"]))]
     return render_template(
         "passage.html", p=detail, doc=doc, html=linkify(passage.text, passage.links, doc.get("base_url"))[0],
         links=[link_view(link, doc.get("base_url")) for link in passage.links],

@@ -68,14 +68,27 @@ def _category(raw: dict[str, Any]) -> Category:
 
 
 @lru_cache(maxsize=1)
+def _taxonomy_file() -> dict[str, Any]:
+    return yaml.safe_load(TAXONOMY_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def load_taxonomy() -> tuple[Category, ...]:
     """All categories, core ones first, in file order."""
-    data = yaml.safe_load(TAXONOMY_PATH.read_text(encoding="utf-8"))
-    categories = tuple(_category(c) for c in data["categories"])
+    categories = tuple(_category(c) for c in _taxonomy_file()["categories"])
     missing = [s for s in CORE_SLUGS if s not in {c.slug for c in categories}]
     if missing:
         raise KBError(f"{TAXONOMY_PATH}: required categories missing: {', '.join(missing)}")
     return tuple(sorted(categories, key=lambda c: not c.core))
+
+
+@lru_cache(maxsize=1)
+def load_ai_context() -> tuple[str, ...]:
+    """The patterns that name AI: outside their reach one ambiguous cue does not categorise."""
+    patterns = _taxonomy_file().get("ai_context") or []
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
+        raise KBError(f"{TAXONOMY_PATH}: 'ai_context' must be a list of patterns (strings)")
+    return tuple(patterns)
 
 
 def get_category(slug: str) -> Category:
