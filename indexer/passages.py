@@ -69,7 +69,8 @@ def split_long(block: Block, max_chars: int = MAX_CHARS) -> list[Block]:
     if current:
         chunks.append(current)
     if len(chunks) > 1 and count_words(chunks[-1]) < MIN_WORDS:
-        chunks[-2] = f"{chunks[-2]} {chunks.pop()}"
+        tail = chunks.pop()  # popped first: `chunks[-2] = … chunks.pop()` assigns after the pop
+        chunks[-1] = f"{chunks[-1]} {tail}"
     return [
         Block(block.kind, chunk, block.section, [l for l in block.links if l.text in chunk], block.line, block.anchor, block.page)
         for chunk in chunks

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from indexer.catalogue import load_catalogue
 from indexer.loaders import load_document
 from indexer.passages import MAX_CHARS, make_passages, merge_fragments, split_long
@@ -69,6 +71,15 @@ def test_long_paragraphs_are_split_at_sentence_boundaries() -> None:
     assert " ".join(p.text for p in pieces) == block.text
     long_article = make_passages(load_document(EXTRA / "waitbutwhy1.md"))
     assert max(len(p.text) for p in long_article) <= MAX_CHARS + 200
+
+
+@pytest.mark.parametrize("long_sentences", [1, 2, 3])
+def test_a_short_last_chunk_joins_the_one_before_and_no_text_is_lost(long_sentences: int) -> None:
+    sentence = "Une phrase assez longue pour remplir la moitié d'un passage. " * 10
+    block = Block("paragraph", (sentence.strip() + " ") * long_sentences + "Fin du texte.", ("Armes",))
+    pieces = split_long(block, max_chars=len(sentence) + 10)
+    assert " ".join(p.text for p in pieces) == block.text
+    assert pieces[-1].text.endswith("Fin du texte.") and len(pieces) == long_sentences
 
 
 def test_contact_block_is_its_own_passage() -> None:
