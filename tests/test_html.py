@@ -250,6 +250,7 @@ def test_passage_page(client: FlaskClient) -> None:
     explain = tag(soup, ".explain--assigned")
     assert "Surveillance" in explain.h3.get_text() and "attribuée" in explain.h3.get_text()
     assert "seuil" in explain.get_text()
+    assert tag(explain, ".explain-context").get_text(strip=True) == "Contexte IA\u00a0: le passage parle d’IA."
     related = soup.select("ol.related > li")
     assert related and all(li.find("a", string="Voir le passage") for li in related)
     assert tag(soup, "#lies")
