@@ -166,3 +166,17 @@ def test_eval_check_fails_on_a_categorised_off_topic_passage(tmp_path: Path) -> 
     assert result.exit_code == 1, result.output
     assert "1 passages, 1 with a category (must be 0): surveillance 1" in result.output
     assert "notice/" in result.output
+
+
+def test_explanations_say_what_the_ai_context_decided() -> None:
+    from kb.categories.context import describe_context
+
+    [(_, why)] = _document((("Surveiller les processus",), "Liste des outils de surveillance et de contrôle de l'activité des programmes."))
+    surveillance = next(e for e in why if e["category"] == "surveillance")
+    assert describe_context(surveillance).startswith("Hors contexte IA\u00a0: 1 indice indépendant\u00a0; il en faut deux")
+    below = dict(surveillance, score=0.5)
+    assert describe_context(below) is None  # the score decided alone
+    older = {k: v for k, v in surveillance.items() if k not in ("ai_context", "independent_cues")}
+    assert describe_context(older) is None
+    [(cats, why)] = _document(((), "La vidéosurveillance municipale conserve les données biométriques des passants."))
+    assert cats == ["surveillance"] and describe_context(why[0]).startswith("Hors contexte IA, mais 2 indices")

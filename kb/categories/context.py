@@ -52,13 +52,16 @@ _WHERE = {"passage": "le passage parle d’IA", "section": "sa section parle d�
 
 
 def describe_context(explanation: Mapping[str, Any]) -> str | None:
-    """In French, for readers of an explanation: where AI is named, or what the cues lack
-    outside an AI context. None for explanations stored before the AI context existed."""
-    if "ai_context" not in explanation:
+    """In French, for readers of an explanation whose score reaches its threshold: where AI is
+    named, or what the cues have or lack outside an AI context. None where the score decided
+    alone, and for explanations stored before the AI context existed."""
+    if "ai_context" not in explanation or explanation["score"] < explanation["threshold"]:
         return None
     where = explanation["ai_context"]
     if where:
         return f"Contexte IA\u00a0: {_WHERE.get(where, where)}."
     n = explanation.get("independent_cues", 0)
+    if explanation["assigned"]:
+        return f"Hors contexte IA, mais {n} indices sans mot commun, dont une expression de plusieurs mots."
     return (f"Hors contexte IA\u00a0: {n} indice{'s' if n > 1 else ''} indépendant{'s' if n > 1 else ''}\u00a0; "
             "il en faut deux, sans mot commun, dont une expression de plusieurs mots.")
