@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +74,49 @@ def test_spacy_loads_its_tokenizer_pattern_from_the_cache_unchanged(tmp_path: Pa
     assert runs[0]["same"] and runs[1]["same"]
     assert runs[0]["tokens"] == runs[1]["tokens"]
     assert "arc-en-ciel" in runs[1]["tokens"] and "Saint-Étienne" in runs[1]["tokens"]
+
+
+def _installed(path: Path) -> dict[tuple[Any, str, int], Any]:
+    """What `kept(path)` puts into re's cache: (type, pattern, flags) → pattern object."""
+    re.purge()
+    with regex_cache.kept(path):
+        installed = dict(re._cache)  # type: ignore[attr-defined]
+    re.purge()
+    return installed
+
+
+def _faithful(key: tuple[Any, str, int], compiled: Any) -> bool:
+    """The object re.compile(pattern, flags) would return from the cache is a fresh compilation's."""
+    try:
+        return bool(compiled == re._compiler.compile(key[1], key[2]))  # type: ignore[attr-defined]
+    except (re.error, TypeError, ValueError, OverflowError, RecursionError):
+        return False  # a pattern that does not even compile, served from the cache
+
+
+def test_a_mutated_cache_file_is_never_trusted_and_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """300 random one-character mutations of a real cache file (issue 26: 127 of 300 were loaded,
+    silently changing patterns): none may put a pattern that differs from a fresh compilation
+    into re's cache; after one, the next recording process writes a sound file again."""
+    monkeypatch.setattr(regex_cache, "SLOW_SECONDS", 0.0)  # record everything
+    path = tmp_path / "re.json"
+    re.purge()
+    with regex_cache.kept(path):
+        re.compile(PATTERN)
+    genuine = path.read_text(encoding="utf-8")
+    assert list(_installed(path)) == [(str, PATTERN, 0)]
+    rng = random.Random(26)
+    alphabet = "0123456789" * 4 + ' ,:[]{}"-.abcdefnrtu\\'
+    accepted = []
+    for _ in range(300):
+        at = rng.randrange(len(genuine))
+        mutated = genuine[:at] + rng.choice(alphabet.replace(genuine[at], "")) + genuine[at + 1 :]
+        path.write_text(mutated, encoding="utf-8")
+        accepted += [(at, key) for key, compiled in _installed(path).items() if not _faithful(key, compiled)]
+    assert accepted == [], f"{len(accepted)} of 300 mutations loaded a pattern unlike a fresh compilation"
+    # A rejected file is rewritten from the patterns compiled this time, and trusted again.
+    path.write_text(genuine.replace("[", "[1, ", 1), encoding="utf-8")  # still JSON, not what Python compiled
+    re.purge()
+    with regex_cache.kept(path):
+        re.compile(PATTERN)
+    assert list(_installed(path)) == [(str, PATTERN, 0)]
+    assert all(_faithful(k, c) for k, c in _installed(path).items())

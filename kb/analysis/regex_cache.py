@@ -8,7 +8,14 @@ SRE code list and group tables) in a JSON file; the next process rebuilds those 
 with `_sre.compile` and puts them in `re`'s cache, where spaCy's own `re.compile(pattern, flags)`
 finds them. An entry is keyed by the exact pattern text and flags, and the file by the Python
 build, so a rebuilt object is the one a fresh compilation would give; on any other interpreter,
-or with an unreadable file, patterns are simply compiled as usual."""
+or with an unreadable file, patterns are simply compiled as usual.
+
+The file is data read back from disk, never trusted: it carries a SHA-256 digest of its content
+(Python build and entries, as recorded from real compilations), and each entry must rebuild into
+a pattern object whose text, flags and groups are those of its key. A file that fails either check
+(truncated, bit-flipped, edited by hand) is ignored whole and rewritten by the next process that
+compiles those patterns. The digest guards against damage, not against someone who can write the
+cache folder (they could as well change the code that reads it)."""
 
 from __future__ import annotations
 
@@ -55,13 +62,12 @@ def kept(path: Path | None = None) -> Iterator[None]:
         return
     path = path or cache_file()
     entries = _load(path)
-    for entry in entries:
-        try:
-            pattern, flags, args = entry["pattern"], entry["flags"], entry["args"]
-            re._cache[(str, pattern, flags)] = _rebuild(args)  # type: ignore[attr-defined]
-            _stats["rebuilt"] += 1
-        except (KeyError, TypeError, ValueError, RuntimeError):
-            continue  # a damaged entry: that pattern is compiled as usual
+    rebuilt = _rebuild_all(entries)
+    if rebuilt is None:
+        entries = []  # a damaged file: every pattern compiled as usual, and the file written anew
+    else:
+        re._cache.update(rebuilt)  # type: ignore[attr-defined]
+        _stats["rebuilt"] += len(rebuilt)
     recorded: list[dict[str, Any]] = []
     original = re._compiler.compile  # type: ignore[attr-defined]
 
@@ -96,6 +102,22 @@ def _compile_args(pattern: str, flags: int) -> list[Any]:
     return [pattern, flags | parsed.state.flags, list(code), parsed.state.groups - 1, groupindex, indexgroup]
 
 
+def _rebuild_all(entries: list[dict[str, Any]]) -> dict[tuple[type, str, int], Any] | None:
+    """re's cache entries rebuilt from the file's entries, or None if any is not what its key says."""
+    out: dict[tuple[type, str, int], Any] = {}
+    for entry in entries:
+        try:
+            pattern, flags, args = entry["pattern"], entry["flags"], entry["args"]
+            compiled = _rebuild(args)
+        except (KeyError, TypeError, ValueError, RuntimeError, OverflowError, IndexError, AttributeError):
+            return None
+        if not (isinstance(pattern, str) and type(flags) is int and compiled.pattern == pattern
+                and compiled.flags & flags == flags and len(args[5]) == compiled.groups + 1):
+            return None
+        out[(str, pattern, flags)] = compiled
+    return out
+
+
 def _rebuild(args: list[Any]) -> Any:
     import _sre
 
@@ -103,12 +125,24 @@ def _rebuild(args: list[Any]) -> Any:
     return _sre.compile(pattern, flags, code, groups, groupindex, tuple(indexgroup))
 
 
+def _digest(entries: Any) -> str:
+    """SHA-256 of what the file holds for this Python build, in one canonical serialisation."""
+    content = json.dumps([sys.version, entries], sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
 def _load(path: Path) -> list[dict[str, Any]]:
+    """The file's entries when it is this Python build's and its digest matches; else none."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return []
-    return data.get("entries", []) if isinstance(data, dict) and data.get("python") == sys.version else []
+    if not isinstance(data, dict) or data.get("python") != sys.version:
+        return []
+    entries = data.get("entries")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries) or data.get("sha256") != _digest(entries):
+        return []
+    return entries
 
 
 def _save(path: Path, entries: list[dict[str, Any]]) -> None:
@@ -116,7 +150,7 @@ def _save(path: Path, entries: list[dict[str, Any]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(json.dumps({"python": sys.version, "entries": entries}), encoding="utf-8")
+        tmp.write_text(json.dumps({"python": sys.version, "sha256": _digest(entries), "entries": entries}), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass
