@@ -226,3 +226,19 @@ def test_markdown_lists_tables_and_html_blocks(tmp_path: Path) -> None:
     ]
     assert [(l.text, l.url) for l in doc.blocks[3].links] == [("A", "https://ex.org/a"), ("lien", "/fr/v")]
     assert [(l.text, l.url) for l in doc.blocks[4].links] == [("point", "/fr/p")]
+
+
+def test_braces_in_running_text_are_text_only_template_markup_goes(tmp_path: Path) -> None:
+    """Issue 26: `\\end{document}` was indexed as `\\end` (every {…} was taken for Svelte markup)."""
+    path = tmp_path / "latex.md"
+    path.write_text(
+        "---\ntitle: LaTeX\n---\n\n## Finir un document {#fin .note}\n\n"
+        "On termine par \\end{document} après \\begin{itemize}, l'ensemble {1, 2, 3} et f{x}.\n\n"
+        "Lien vers {lang} et {#if connecte}bienvenue{:else}bonjour{/if} {@html corps} {data.titre}.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert [s.title for s in doc.sections] == ["Finir un document"]
+    first, second = (b.text for b in doc.blocks)
+    assert first == "On termine par \\end{document} après \\begin{itemize}, l'ensemble {1, 2, 3} et f{x}."
+    assert second.startswith("Lien vers et bienvenue") and not re.search(r"[{}]|lang|connecte|corps|titre", second)

@@ -11,8 +11,17 @@ from kb.models import Link
 
 DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "object", "code", "pre", "sup")
 _SPACES = re.compile(r"\s+")
-# Svelte/JS template expressions such as {lang} or {#if x}.
+# Svelte/JS template expressions such as {lang} or {#if x}: a link target holding one is not an address.
 _TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
+# What is really markup in running text, and only that (braces are also text: `\end{document}`,
+# `f{x}`, « {1, 2, 3} »): Svelte's block and special tags ({#if x}, {:else}, {/if}, {@html x}),
+# attribute lists of headings and blocks ({#anchor .class}, {.class}, {: .class}), and an
+# expression that is a name on its own ({lang}, {data.title}, {$page}), not glued to a word.
+_TEMPLATE_MARKUP = re.compile(
+    r"\{[#:/@][^{}\n]{0,200}\}"
+    r"|\{\.[A-Za-z_][^{}\n]{0,200}\}"
+    r"|(?<![\w\\])\{\s*\$?[A-Za-z_][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*\}"
+)
 
 
 def parse_fragment(html: str, strip: bool = True) -> BeautifulSoup:
@@ -43,6 +52,11 @@ def clean_url(url: str, language: str) -> str | None:
     return url
 
 
+def strip_template_markup(text: str) -> str:
+    """`text` without the template and attribute markup of _TEMPLATE_MARKUP; other braces kept."""
+    return _TEMPLATE_MARKUP.sub("", text)
+
+
 def text_and_links(node: Tag | BeautifulSoup, language: str) -> tuple[str, list[Link]]:
     """Visible text of a node (whitespace collapsed) and its links."""
     if node.find(DROPPED_TAGS) is not None:
@@ -55,4 +69,4 @@ def text_and_links(node: Tag | BeautifulSoup, language: str) -> tuple[str, list[
             links.append(Link(label, url))
     text = _SPACES.sub(" ", node.get_text(" ")).strip()
     text = re.sub(r"\s+([,.)])", r"\1", text)
-    return _TEMPLATE_EXPR.sub("", text).strip(), links
+    return strip_template_markup(text).strip(), links

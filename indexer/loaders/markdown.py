@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from indexer.loaders.htmltext import clean_url, parse_fragment, text_and_links
+from indexer.loaders.htmltext import clean_url, parse_fragment, strip_template_markup, text_and_links
 from indexer.loaders.structure import StructureBuilder
 from kb.models import Link
 
@@ -17,7 +17,6 @@ _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 # Footnote call markers of the site's articles: ((1)), {(1)}.
 _FOOTNOTE_CALL = re.compile(r"\s?(?:\(\(\d+\)\)|\{\(\d+\)\})")
 _FOOTNOTE_DEF = re.compile(r"^(?:\{(\d+)\}|\((\d+)\)):\s*")
-_TEMPLATE_EXPR = re.compile(r"\{[^{}\n]{0,200}\}")
 _ENTITY_LEFTOVER = re.compile(r"&(?:nbsp|amp|lt|gt|quot);?")
 # Remains of malformed Markdown: a link target without its "[" ("Near](https://…)"),
 # escaped emphasis markers rendered literally ("\*\*").
@@ -33,7 +32,7 @@ def clean_inline_text(text: str) -> str:
     match = _FOOTNOTE_DEF.match(text)
     if match:
         text = f"[{match.group(1) or match.group(2)}] " + text[match.end() :]
-    text = _TEMPLATE_EXPR.sub("", text)
+    text = strip_template_markup(text)
     text = _ENTITY_LEFTOVER.sub(" ", text)
     text = _BROKEN_LINK_TARGET.sub("", text)
     text = _LITERAL_EMPHASIS.sub("", text)
