@@ -85,6 +85,8 @@ def print_report(report: Any) -> None:
         if report.vectors and not report.vectors.get("unavailable"):
             v = report.vectors
             click.echo(f"  vecteurs (sens) : {v['embedded']} calculés, {v['reused']} repris, en {v['seconds']:.1f} s")
+            if v.get("rejected"):
+                click.echo(f"  vecteurs rejetés (non finis ou de norme ≠ 1, relus du cache ou du build précédent) : {v['rejected']}, recalculés")
     click.echo(f"  emplacement : {report.index_path}")
 
 

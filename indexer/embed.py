@@ -1,5 +1,5 @@
 """The embedding stage of a build: every passage's vector, reused from the previous build or
-the cache when its text is unchanged, embedded otherwise."""
+the cache when its text is unchanged and the stored row is sound, embedded otherwise."""
 
 from __future__ import annotations
 
@@ -13,22 +13,24 @@ import numpy as np
 
 from kb.semantic.cache import VectorCache
 from kb.semantic.model import DIM, load_embedder, unavailable
-from kb.semantic.vectors import PassageVectors, content_key, embed_text, read_vectors
+from kb.semantic.vectors import PassageVectors, content_key, embed_text, read_vectors, sound_vectors
 
 Progress = Callable[[str, int, int], None]
 
 
 @dataclass
 class EmbeddingReport:
-    """What the stage did: passages embedded now, reused (previous build or cache), seconds."""
+    """What the stage did: passages embedded now, reused (previous build or cache), stored rows
+    rejected (not finite or not unit-norm) and embedded again, seconds."""
 
     embedded: int = 0
     reused: int = 0
+    rejected: int = 0
     seconds: float = 0.0
     unavailable: str | None = None  # why there are no vectors, when the model could not load
 
     def to_dict(self) -> dict[str, Any]:
-        return {"embedded": self.embedded, "reused": self.reused, "seconds": round(self.seconds, 2),
+        return {"embedded": self.embedded, "reused": self.reused, "rejected": self.rejected, "seconds": round(self.seconds, 2),
                 "unavailable": self.unavailable}
 
 
@@ -42,12 +44,15 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
     ids = tuple(p["id"] for p in payloads)
     texts = [embed_text(p["text"], p["section"], p.get("context")) for p in payloads]
     keys = tuple(content_key(t) for t in texts)
-    known = _known_vectors(previous)
+    known, rejected = sound_vectors(_known_vectors(previous))
     missing = [k for k in dict.fromkeys(keys) if k not in known]
     cache = cache or VectorCache()
     if missing:
-        known.update(cache.get(missing))
+        cached, damaged = sound_vectors(cache.get(missing))
+        known.update(cached)
+        rejected |= damaged
     todo = {k: t for k, t in zip(keys, texts) if k not in known}
+    report.rejected = len(rejected & todo.keys())
     if todo:
         embedder = load_embedder()
         if embedder is None:
