@@ -81,11 +81,13 @@ def search_cmd(query: tuple[str, ...], index_path: str | None, limit: int, offse
 
 
 def _print_results(response: SearchResponse) -> None:
-    """The results as a reader scans them: document, section, snippet with [marked] words."""
+    """The results as a reader scans them: document, section, snippet with [marked] words; each
+    text from a document on one line (a control character could move the terminal's cursor)."""
     import html
     import re
 
     from kb.search.found import FRENCH as FOUND_BY_FRENCH
+    from kb.untrusted import one_line
 
     if response.corrected_query:
         click.echo(f"Aucun résultat pour « {response.query} » ; résultats pour « {response.corrected_query} ».")
@@ -97,11 +99,11 @@ def _print_results(response: SearchResponse) -> None:
     start = response.offset + 1
     click.echo(f"{total} passage(s)" + (f", {start}–{start + len(response.results) - 1} :" if total else "."))
     for n, r in enumerate(response.results, start):
-        snippet = html.unescape(re.sub(r"<mark>(.*?)</mark>", r"[\1]", r.snippet))
+        snippet = one_line(html.unescape(re.sub(r"<mark>(.*?)</mark>", r"[\1]", r.snippet)))
         click.echo()
-        click.secho(f"{n}. {r.document.title}", bold=True)
+        click.secho(f"{n}. {one_line(r.document.title)}", bold=True)
         if r.section:
-            click.echo("   " + " › ".join(r.section))
+            click.echo("   " + " › ".join(one_line(h) for h in r.section))
         click.echo(f"   {snippet}")
         cats = ", ".join(r.categories) or "—"
         how = ", ".join(FOUND_BY_FRENCH[f] for f in r.found_by)

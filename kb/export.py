@@ -1,4 +1,5 @@
-"""Bulk export of passages as NDJSON or CSV, with document citation fields."""
+"""Bulk export of passages as NDJSON or CSV, with document citation fields: what documents say is
+exported as data, never as a spreadsheet formula or a link to a script."""
 
 from __future__ import annotations
 
@@ -8,20 +9,34 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from kb.citations.lookup import Citer
-from kb.models import Passage
+from kb.models import Link, Passage
+from kb.untrusted import link_url
 from kb.views import DocumentSummary, PassageRecord
 
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
     "section", "page", "categories", "text", "links", "url", "position", "citation",
 ]
+# OWASP's advice against CSV injection (owasp.org/www-community/attacks/CSV_Injection): a cell
+# that begins with "=", "+", "-", "@", a tab or a carriage return is read by Excel, LibreOffice and
+# Google Sheets as a formula (=HYPERLINK(…) to leak data, =cmd|' /C calc'!A0 to run a program), so
+# prefix such a cell with a single quote, which makes the spreadsheet show it as text; and quote
+# every cell, so that a separator or quote inside a value cannot start another cell. The text is
+# otherwise unchanged: a reader of the file strips the leading quote to get the value back.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_records(passages: Iterable[Passage], citer: Citer) -> Iterator[PassageRecord]:
     """Each passage with every field a researcher needs to cite and analyse it."""
     documents = citer.kb.snapshot().documents
     for p in passages:
-        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})), **citer.facts(p))
+        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})), links=exported_links(p.links),
+                               **citer.facts(p))
+
+
+def exported_links(links: Iterable[Link]) -> tuple[Link, ...]:
+    """The links an export shows: http(s) or relative targets (a `javascript:` one is left out)."""
+    return tuple(Link(link.text, url) for link in links if (url := link_url(link.url)) is not None)
 
 
 def write_ndjson(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None:
@@ -30,25 +45,38 @@ def write_ndjson(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None
         out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
 
 
-class SpreadsheetDialect(csv.excel):
+class QuotedDialect(csv.excel):
+    """RFC 4180 (commas, CRLF), every cell quoted (OWASP: see FORMULA_STARTS)."""
+
+    quoting = csv.QUOTE_ALL
+
+
+class SpreadsheetDialect(QuotedDialect):
     """What a spreadsheet in a French locale opens as columns: semicolons (the comma is the
     decimal separator there); the byte-order mark that tells it the file is UTF-8 is written first."""
 
     delimiter = ";"
 
 
-CSV_DIALECTS: dict[str, type[csv.Dialect]] = {"rfc4180": csv.excel, "excel": SpreadsheetDialect}
+CSV_DIALECTS: dict[str, type[csv.Dialect]] = {"rfc4180": QuotedDialect, "excel": SpreadsheetDialect}
+
+
+def spreadsheet_cell(value: Any) -> str:
+    """`value` as a cell no spreadsheet runs: text beginning like a formula gets a leading quote."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def write_csv(passages: Iterable[Passage], citer: Citer, out: TextIO, dialect: str = "rfc4180") -> None:
     """Flat CSV: lists joined with ' | ', links as 'text <url>', the citation as its French line;
-    `dialect` "excel" for spreadsheets (BOM, semicolons), "rfc4180" (commas) otherwise."""
+    `dialect` "excel" for spreadsheets (BOM, semicolons), "rfc4180" (commas) otherwise; in both,
+    every cell quoted and formula-like cells neutralised (FORMULA_STARTS)."""
     if dialect == "excel":
         out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, dialect=CSV_DIALECTS[dialect])
     writer.writeheader()
     for rec in export_records(passages, citer):
-        writer.writerow(_csv_row(rec))
+        writer.writerow({name: spreadsheet_cell(value) for name, value in _csv_row(rec).items()})
 
 
 def _csv_row(rec: PassageRecord) -> dict[str, Any]:

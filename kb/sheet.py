@@ -3,6 +3,7 @@ and the sources they come from. A sheet is its list of ids (it lives in a URL): 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -10,12 +11,17 @@ from kb.citations.formats import reference_line, source_line
 from kb.citations.lookup import Citer, facts_of
 from kb.citations.model import Citation
 from kb.errors import InvalidParameterError, NotFoundError
+from kb.untrusted import one_line
 from kb.views import HIDDEN, DocumentSummary, JsonView, PassageRecord
 
 MAX_PASSAGES = 100
 MAX_ID_CHARS = 300
 ORDERS = ("document", "choix")  # grouped by document, or the user's own order
 DEFAULT_TITLE = "Fiche de débat"
+# What Markdown reads as markup inside a line (CommonMark: any ASCII punctuation may be escaped
+# with a backslash), and at the start of a line (headings, lists, setext underlines).
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^([#+=-]|\d+(?=[.)]))")
 
 
 @dataclass(frozen=True)
@@ -99,19 +105,36 @@ def shown_passages(sheet: Sheet) -> list[PassageRecord]:
     return [r for g in sheet.groups for r in g.passages]
 
 
+def markdown_text(text: str) -> str:
+    """One line of document text as Markdown that shows it as written: HTML written as entities
+    (so `<script>` is text, not a tag), Markdown's markup characters escaped."""
+    text = one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(lambda m: m.group(0) + "\\" if m.group(0).isdigit() else "\\" + m.group(0), text)
+
+
+def markdown_code(text: str) -> str:
+    """`text` as a Markdown code span (shown verbatim, HTML inert) whatever backticks it holds."""
+    text = one_line(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def sheet_markdown(sheet: Sheet) -> str:
-    """The sheet as Markdown: title, passages as quotes with their citation, then the sources."""
-    lines = [f"# {sheet.title}", ""]
+    """The sheet as Markdown: title, passages as quotes with their citation, then the sources;
+    every text from a document or the URL escaped (markdown_text)."""
+    lines = [f"# {markdown_text(sheet.title)}", ""]
     current = None
     for record in shown_passages(sheet):
         if sheet.order == "document" and record.document.id != current:
             current = record.document.id
-            lines += [f"## {record.document.title or current}", ""]
+            lines += [f"## {markdown_text(record.document.title or current)}", ""]
         where = record.citation.csl.get("section") or record.document.title or record.document.id
-        lines += [f"### {where}", "", *(f"> {line}" for line in record.text.splitlines() or [""]), "",
-                  f"Citation : {record.citation.text}", ""]
+        quoted = [f"> {markdown_text(line)}" for line in record.text.splitlines() or [""]]
+        lines += [f"### {markdown_text(where)}", "", *quoted, "", f"Citation : {markdown_text(record.citation.text)}", ""]
     if sheet.sources:
-        lines += ["## Sources", ""] + [f"- {s.reference}" for s in sheet.sources] + [""]
+        lines += ["## Sources", ""] + [f"- {markdown_text(s.reference)}" for s in sheet.sources] + [""]
     if sheet.missing:
-        lines += ["## Passages introuvables", ""] + [f"- `{pid}`" for pid in sheet.missing] + [""]
+        lines += ["## Passages introuvables", ""] + [f"- {markdown_code(pid)}" for pid in sheet.missing] + [""]
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from kb.models import Explanation, Link, Passage
+from kb.untrusted import web_url
 
 V = TypeVar("V", bound="PassageView")
 
@@ -69,7 +70,7 @@ class CitationView(JsonView):
 
 @dataclass(frozen=True)
 class DocumentSummary(JsonView):
-    """The citation fields of a document (unknown ones None)."""
+    """The citation fields of a document (unknown ones None; a URL only when it is http(s))."""
 
     id: str
     title: str | None
@@ -80,7 +81,7 @@ class DocumentSummary(JsonView):
     @classmethod
     def of(cls, doc_id: str, doc: dict[str, Any]) -> DocumentSummary:
         """From a document's metadata as the index manifest keeps it."""
-        return cls(doc_id, doc.get("title"), doc.get("publisher"), doc.get("date"), doc.get("url"))
+        return cls(doc_id, doc.get("title"), doc.get("publisher"), doc.get("date"), web_url(doc.get("url")))
 
 
 class PassageView(JsonView):

@@ -1,12 +1,16 @@
 """The formats of a citation: a French reference line, CSL-JSON (what citeproc and Zotero read),
-BibTeX (written by bibtexparser) and RIS (written by rispy)."""
+BibTeX (written by bibtexparser) and RIS (written by rispy).
+
+Every value comes from a document (front matter, catalogue, PDF metadata, its text): each format
+receives it escaped for that format, so that no value can end a field, start a record or a line
+(`ER  - ` in RIS, `}` then `@misc{` in BibTeX), and only http(s) addresses are written as URLs."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import bibtexparser
@@ -14,10 +18,17 @@ import rispy
 from bibtexparser.model import Entry, Field
 
 from kb.citations.model import Citation
+from kb.untrusted import one_line, web_url
 
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre"]
-_BIBTEX_SPECIAL = re.compile(r"([\\{}&%$#_])")
+# LaTeX's special characters in a BibTeX value. Braces and the backslash become commands in braces
+# (as Zotero writes them): the value's braces stay balanced whatever it holds, so no "}" can end
+# the field, and a backslash is not "\\\\" (a line break for LaTeX).
+_BIBTEX_SPECIAL = {"\\": r"{\textbackslash}", "{": r"{\textbraceleft}", "}": r"{\textbraceright}",
+                   "%": r"\%", "&": r"\&", "$": r"\$", "#": r"\#", "_": r"\_",
+                   "~": r"{\textasciitilde}", "^": r"{\textasciicircum}"}
+_BIBTEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 _KEY = re.compile(r"[^A-Za-z0-9:-]+")
 
 
@@ -33,8 +44,22 @@ def french_date(parts: Sequence[int]) -> str:
     return ("1er" if parts[2] == 1 else str(parts[2])) + " " + text
 
 
+def as_data(c: Citation) -> Citation:
+    """`c` with every value from the document on one line (no control character, no line break)
+    and its source address kept only when it is an http(s) URL (its note goes with it): what
+    every format renders, whatever the document's metadata held."""
+    source_url = web_url(c.source_url)
+    return replace(
+        c, title=one_line(c.title), publisher=one_line(c.publisher) or None, kind=one_line(c.kind) or None,
+        section=tuple(one_line(h) for h in c.section), extract=one_line(c.extract), source_url=source_url,
+        source_note=one_line(c.source_note) or None if source_url else None, language=one_line(c.language) or "fr",
+        licence=one_line(c.licence) or None,
+    )
+
+
 def _reference(c: Citation, with_section: bool) -> str:
     """Publisher, title, kind, date[, section « … »]. URL (note), consulté le …"""
+    c = as_data(c)
     parts = [p for p in (c.publisher, c.title, c.kind) if p] + [french_date(c.issued)]
     if with_section and c.section:
         parts.append("section « " + " › ".join(c.section) + " »")
@@ -48,7 +73,7 @@ def _reference(c: Citation, with_section: bool) -> str:
 
 def to_text(c: Citation) -> str:
     """« extrait » — publisher, title, kind, date, section « … ». URL (note), consulté le …"""
-    return f"« {c.extract} » — " + _reference(c, with_section=True)
+    return f"« {one_line(c.extract)} » — " + _reference(c, with_section=True)
 
 
 def reference_line(c: Citation) -> str:
@@ -67,6 +92,7 @@ def _date_parts(parts: Sequence[int]) -> dict[str, Any]:
 
 def to_csl(c: Citation) -> dict[str, Any]:
     """One CSL-JSON item (valid against the CSL 1.0 input schema); unknown fields left out."""
+    c = as_data(c)
     item: dict[str, Any] = {"id": c.id, "type": c.type, "title": c.title}
     if c.publisher:
         item["author"] = [{"literal": c.publisher}]
@@ -93,10 +119,12 @@ def bibtex_key(c: Citation) -> str:
 
 
 def _bibtex(value: str) -> str:
-    return _BIBTEX_SPECIAL.sub(r"\\\1", value)
+    """A value (already on one line) with LaTeX's special characters escaped."""
+    return _BIBTEX_SPECIAL_RE.sub(lambda m: _BIBTEX_SPECIAL[m.group(0)], value)
 
 
 def _bibtex_entry(c: Citation) -> Entry:
+    c = as_data(c)
     kind = "techreport" if c.type == "report" else "misc"
     fields = [("title", _bibtex(c.title))]
     if c.publisher:  # a corporate author: braced so it is one name, not first and last names
@@ -108,6 +136,10 @@ def _bibtex_entry(c: Citation) -> Entry:
         fields.append(("date", "-".join(f"{n:02d}" if i else str(n) for i, n in enumerate(c.issued))))
     if c.page:
         fields.append(("pages", str(c.page)))
+    # `url` is a verbatim field (biblatex, and \url in BibTeX styles): LaTeX escapes would become part
+    # of the address. It is the source's http(s) URL with braces, backslashes and spaces
+    # percent-encoded (web_url), or our reader's (path quoted), so it cannot end the field; `%`,
+    # `#`, `&`, `_` stay as they are.
     fields += [("url", c.url), ("urldate", c.accessed.isoformat()), ("language", "french")]
     note = ("Section « " + " › ".join(c.section) + " ». ") if c.section else ""
     note += f"Extrait : « {c.extract} »"
@@ -124,6 +156,8 @@ def to_bibtex(citations: Sequence[Citation]) -> str:
 
 
 def _ris_entry(c: Citation) -> dict[str, Any]:
+    """An RIS record's fields: each value on one line (as_data), so that none starts a tag line."""
+    c = as_data(c)
     entry: dict[str, Any] = {"type_of_reference": "RPRT" if c.type == "report" else "ELEC" if c.type == "webpage" else "GEN",
                              "id": c.id, "title": c.title, "urls": [c.url], "language": c.language,
                              "access_date": c.accessed.strftime("%Y/%m/%d")}
@@ -164,6 +198,7 @@ def to_meta(c: Citation, page_url: str, passage: bool) -> list[tuple[str, str]]:
     a web page); a report says `citation_technical_report_institution`, which makes it a report.
     An author without a comma is split into first and last names ("Pause" "Ia"): the corporate
     author is written "Pause IA," (last name only)."""
+    c = as_data(c)
     date = "/".join([str(c.issued[0]), *(f"{n:02d}" for n in c.issued[1:])]) if c.issued else ""
     iso = "-".join([str(c.issued[0]), *(f"{n:02d}" for n in c.issued[1:])]) if c.issued else ""
     tags = [] if c.type == "webpage" else [("citation_title", c.title)]
