@@ -68,6 +68,12 @@ class CitationView(JsonView):
     csl: dict[str, Any] = field(metadata={"schema": CSL_ITEM})
 
 
+def document_metadata(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document's metadata as the API shows it: its addresses (`url`, `base_url`) only when
+    they are http(s), like every other face (a `javascript:` one from a catalogue becomes null)."""
+    return {**doc, **{key: web_url(doc.get(key)) for key in ("url", "base_url") if key in doc}}
+
+
 @dataclass(frozen=True)
 class DocumentSummary(JsonView):
     """The citation fields of a document (unknown ones None; a URL only when it is http(s))."""

@@ -212,7 +212,10 @@ def test_the_markdown_sheet_shows_html_as_text(client: FlaskClient) -> None:
 def test_script_addresses_are_exported_nowhere(client: FlaskClient) -> None:
     ids = [p["id"] for p in _passages(client)]
     sheet = "/fiche/export?" + "&".join(f"p={quote(i)}" for i in ids)
-    bodies = {"ndjson": client.get("/api/export.ndjson").get_data(as_text=True)}
+    bodies = {"ndjson": client.get("/api/export.ndjson").get_data(as_text=True),
+              "documents": client.get("/api/documents").get_data(as_text=True)}
+    for doc_id in ("formules", "catalogue-hostile"):
+        bodies[doc_id] = client.get(f"/api/documents/{doc_id}").get_data(as_text=True)
     for fmt in ("markdown", "csl-json", "bibtex", "ris"):
         bodies[fmt] = client.get(sheet + f"&format={fmt}").get_data(as_text=True)
     for pid in ids:

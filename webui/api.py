@@ -13,7 +13,7 @@ from kb.models import Passage
 from kb.search import MAX_EXPORT, MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.categories.taxonomy import load_taxonomy
 from kb.sheet import build_sheet
-from kb.views import DocumentPassage
+from kb.views import DocumentPassage, document_metadata
 from webui import params
 from webui.openapi import openapi_spec, parameters_of
 from webui.sheet_view import SheetState
@@ -81,7 +81,7 @@ def sheet() -> Response:
 @bp.get("/documents")
 def documents() -> Response:
     """Every document's citation metadata, sections and counts."""
-    docs = get_kb().documents()
+    docs = [document_metadata(doc) for doc in get_kb().documents()]
     return jsonify({"total": len(docs), "documents": docs})
 
 
@@ -92,7 +92,7 @@ def document(doc_id: str) -> Response:
     doc = kb.document(doc_id)
     cite = citer()
     passages = [DocumentPassage.of(p, **cite.facts(p)).to_json() for p in kb.document_passages(doc_id)]
-    return jsonify({"document": doc, "passages": passages})
+    return jsonify({"document": document_metadata(doc), "passages": passages})
 
 
 @bp.get("/categories")
