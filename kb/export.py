@@ -9,8 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from kb.citations.lookup import Citer
-from kb.models import Link, Passage
-from kb.untrusted import link_url
+from kb.models import Passage
 from kb.views import DocumentSummary, PassageRecord
 
 CSV_COLUMNS = [
@@ -30,13 +29,7 @@ def export_records(passages: Iterable[Passage], citer: Citer) -> Iterator[Passag
     """Each passage with every field a researcher needs to cite and analyse it."""
     documents = citer.kb.snapshot().documents
     for p in passages:
-        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})), links=exported_links(p.links),
-                               **citer.facts(p))
-
-
-def exported_links(links: Iterable[Link]) -> tuple[Link, ...]:
-    """The links an export shows: http(s) or relative targets (a `javascript:` one is left out)."""
-    return tuple(Link(link.text, url) for link in links if (url := link_url(link.url)) is not None)
+        yield PassageRecord.of(p, DocumentSummary.of(p.doc_id, documents.get(p.doc_id, {})), **citer.facts(p))
 
 
 def write_ndjson(passages: Iterable[Passage], citer: Citer, out: TextIO) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from kb.models import Explanation, Link, Passage
-from kb.untrusted import web_url
+from kb.untrusted import link_url, web_url
 
 V = TypeVar("V", bound="PassageView")
 
@@ -107,7 +107,7 @@ class PassageView(JsonView):
             "context": passage.context,
             "categories": tuple(passage.categories),
             "explanation": tuple(passage.explanation),
-            "links": tuple(passage.links),
+            "links": tuple(Link(link.text, url) for link in passage.links if (url := link_url(link.url)) is not None),
             "url": passage_url(passage.doc_id, passage.anchor),
             "citation": None,
             **extra,

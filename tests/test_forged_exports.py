@@ -228,6 +228,9 @@ def test_script_addresses_are_exported_nowhere(client: FlaskClient) -> None:
     records = [json.loads(line) for line in bodies["ndjson"].splitlines()]
     links = [link["url"] for r in records for link in r["links"]]
     assert "https://bon.example/page" in links  # a good link is kept
+    pid = _passage_of(client, "references")
+    shown = client.get(f"/api/passages/{quote(pid)}").get_json()["links"]
+    assert [link["url"] for link in shown] == ["https://bon.example/page"]  # the JSON API too
     assert {r["document"]["url"] for r in records} == {None, "https://ok.example/%7D@misc%7Bx,"}
 
 
