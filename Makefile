@@ -39,7 +39,7 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 eval: $(TEST_STAMP)
-	$(BIN)/python -m bench.evaluation.evaluate --judged tests/data/judged_queries.yaml --piaf ../shared/piaf-dev/piaf-dev.json
+	$(BIN)/python -m bench.evaluation.evaluate --judged tests/data/judged_queries.yaml --piaf ../shared/piaf-dev/piaf-dev.json --people tests/data/people_queries.yaml
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.performance.run --extra-corpus ../shared/corpus-extra

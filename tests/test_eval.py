@@ -8,17 +8,19 @@ from typing import Any
 
 import pytest
 
-from bench.evaluation import evaluate, piaf
+from bench.evaluation import evaluate, people, piaf
 from bench.evaluation.baselines import Fts5, OursFast, Record, fts5_query, search_ids
 from bench.evaluation.hybrid_fast import HybridFast
 from bench.evaluation.judged import JudgedDataError, load_raw, resolve
 from bench.evaluation.metrics import ceiling_ndcg, hit_scores, judged_scores, ndcg, recall, reciprocal_rank
+from kb.search import SearchRequest, search
 from kb.search.ranking import DEFAULT_PARAMS
 from kb.storage.store import KnowledgeBase
 
 from .conftest import PIAF
 
 JUDGED = Path(__file__).parent / "data" / "judged_queries.yaml"
+PEOPLE = Path(__file__).parent / "data" / "people_queries.yaml"
 PIAF_SYSTEMS = ("ours", "ours-lexical", "fts5")
 JUDGED_TYPES = sorted({str(e["type"]) for e in load_raw(JUDGED)})
 
@@ -37,6 +39,11 @@ def piaf_index(piaf_data: piaf.PiafSet) -> Path:
 @pytest.fixture(scope="session")
 def judged_results(corpus_index: Path) -> dict[str, Any]:
     return evaluate.run(corpus_root=corpus_index, judged_path=JUDGED)
+
+
+@pytest.fixture(scope="session")
+def people_results(corpus_index: Path) -> dict[str, Any]:
+    return evaluate.run(corpus_root=corpus_index, people_path=PEOPLE)
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +94,73 @@ def test_a_quote_found_nowhere_is_a_data_error(kb: KnowledgeBase, tmp_path: Path
     bad.write_text('- query: "x"\n  type: exact\n  relevant:\n    - {doc: charte-des-valeurs, quote: "pas dans le corpus", grade: 3}\n')
     with pytest.raises(JudgedDataError, match="pas dans le corpus"):
         resolve(kb, bad)
+
+
+def test_people_set_meets_the_issue_minimums() -> None:
+    """Issue 28: >= 100 answerable queries, >= 20 off-topic, at least half of them full questions or
+    sentences, four personas, the kinds of query people type; no query twice."""
+    entries = load_raw(PEOPLE, unanswerable=people.OFF_TOPIC)
+    answerable = [e for e in entries if e["type"] != people.OFF_TOPIC]
+    off_topic = [e for e in entries if e["type"] == people.OFF_TOPIC]
+    assert len(answerable) >= 100 and len(off_topic) >= 20
+    assert {e["form"] for e in entries} == {*people.QUESTION_FORMS, "keywords"}
+    for subset in (entries, answerable):
+        assert sum(e["form"] in people.QUESTION_FORMS for e in subset) >= len(subset) / 2
+    assert {e["persona"] for e in entries} == set(people.PERSONAS)
+    assert all(sum(e["persona"] == p for e in answerable) >= 20 for p in people.PERSONAS)
+    assert {"question", "informal", "vocabulary-gap", "english", "no-accents", "typo", "keywords"} == {e["type"] for e in answerable}
+    assert len({e["query"].casefold() for e in entries}) == len(entries)
+
+
+def test_every_people_quote_maps_to_one_passage(kb: KnowledgeBase) -> None:
+    answerable, off_topic = people.load(kb, PEOPLE)
+    raw = [e for e in load_raw(PEOPLE, unanswerable=people.OFF_TOPIC) if e["type"] != people.OFF_TOPIC]
+    assert off_topic and not any(q.grades for q in off_topic)
+    # each quote names its own passage: two quotes of one query in one passage would lose a grade
+    assert [len(q.grades) for q in answerable] == [len(e["relevant"]) for e in raw]
+    assert all(q.persona in people.PERSONAS and q.form for q in answerable + off_topic)
+
+
+def test_the_judged_loader_still_needs_relevant_passages(tmp_path: Path) -> None:
+    """Only a caller naming the unanswerable type accepts entries without passages."""
+    entry = '- query: "horoscope"\n  type: off-topic\n'
+    bare, listed = tmp_path / "bare.yaml", tmp_path / "listed.yaml"
+    bare.write_text(entry)
+    listed.write_text(entry + '  relevant:\n    - {doc: charte-des-valeurs, quote: "pacifiste", grade: 3}\n')
+    for path in (bare, PEOPLE):
+        with pytest.raises(JudgedDataError, match="needs query, type and relevant"):
+            load_raw(path)
+    assert load_raw(bare, unanswerable="off-topic")[0]["query"] == "horoscope"
+    with pytest.raises(JudgedDataError, match="is off-topic but lists relevant passages"):
+        load_raw(listed, unanswerable="off-topic")
+
+
+def test_people_report_has_its_figures(people_results: dict[str, Any], kb: KnowledgeBase) -> None:
+    report = people_results["people"]
+    assert report["answerable"] >= 100 and report["off_topic"] >= 20
+    assert set(report["systems"]) == set(people.SYSTEMS)
+    for name, system in report["systems"].items():
+        assert 0 <= system["overall"]["ndcg@10"] <= 1 and system["questions"]["n"] >= report["answerable"] / 2
+        assert sum(row["n"] for row in system["per_type"].values()) == report["answerable"]
+        assert set(system["per_persona"]) == set(people.PERSONAS) and set(system["per_form"]) == {*people.QUESTION_FORMS, "keywords"}
+        assert report["empty_answers"][name] == system["empty"] <= report["answerable"]
+    assert report["empty_answers"]["dense"] == 0  # vectors alone always rank every passage
+    rows = report["per_query"]
+    assert sum(r["ndcg@10"] for r in rows) / len(rows) == pytest.approx(report["systems"]["ours"]["overall"]["ndcg@10"])
+    assert sum(r["first"] is None for r in rows) == report["empty_answers"]["ours"]
+    padding = report["padding"]
+    assert padding["queries"] == report["off_topic"] == len(padding["per_query"])
+    assert 0 <= padding["meaning_only_in_top10"] <= padding["any_passage"] <= padding["queries"]
+    assert padding["meaning_only_in_top10"] == sum(1 for r in padding["per_query"] if r["meaning_only"])
+    assert padding["any_passage_lexical"] == sum(1 for r in padding["per_query"] if r["lexical_total"])
+    for row in padding["per_query"]:  # the counts are the service's own answers, page by page
+        hybrid = search(kb, SearchRequest(row["query"], limit=10)).results
+        assert row["meaning_only"] == sum(1 for r in hybrid if r.found_by == ("meaning",)) and row["shown"] == len(hybrid)
+        assert row["lexical_total"] == search(kb, SearchRequest(row["query"], mode="lexical")).total
+    worst = report["worst"]
+    assert len(worst) == people.WORST and worst[-1]["ndcg@10"] <= min(r["ndcg@10"] for r in rows if r not in worst)
+    text = evaluate.tables(people_results)
+    assert "People queries" in text and "empty answer" in text and "Off-topic padding" in text and worst[0]["query"] in text
 
 
 def test_fts5_queries_never_break_on_syntax() -> None:
@@ -220,7 +294,20 @@ def test_check_flag_sets_the_exit_status(judged_results: dict[str, Any], monkeyp
 def test_data_files_are_named_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """No default data path: a missing option or file stops the run before any index is built, named."""
     for argv, named in ([["--skip-piaf"], "--judged PATH is required"], [["--skip-judged"], "--piaf PATH is required"],
-                        [["--skip-piaf", "--judged", str(tmp_path / "none.yaml")], f"--judged: {tmp_path / 'none.yaml'} does not exist"]):
+                        [["--skip-piaf", "--judged", str(tmp_path / "none.yaml")], f"--judged: {tmp_path / 'none.yaml'} does not exist"],
+                        [["--skip-piaf", "--judged", str(JUDGED), "--people", str(tmp_path / "p.yaml")], f"--people: {tmp_path / 'p.yaml'} does not exist"]):
         with pytest.raises(SystemExit) as exc:
             evaluate.main([*argv, "--no-write"])
         assert exc.value.code == 2 and named in capsys.readouterr().err
+
+
+def test_people_option_reaches_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_run(**kwargs: Any) -> dict[str, Any]:
+        seen.update(kwargs)
+        return {"source": {}, "seconds": {}, "checks": [], "semantic_checks": []}
+
+    monkeypatch.setattr(evaluate, "run", fake_run)
+    assert evaluate.main(["--skip-piaf", "--judged", str(JUDGED), "--people", str(PEOPLE), "--no-write"]) == 0
+    assert seen["people_path"] == PEOPLE and seen["judged_path"] == JUDGED

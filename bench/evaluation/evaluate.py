@@ -1,5 +1,6 @@
-"""`make eval`: judged queries over corpus/ and PIAF-dev, ours beside Whoosh-default and FTS5
-baselines computed in the same run on the same passages; --check fails when a target is missed."""
+"""`make eval`: judged queries and people's queries over corpus/, and PIAF-dev, ours beside
+Whoosh-default and FTS5 baselines computed in the same run on the same passages; --check fails when
+a target is missed."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bench.evaluation import people as people_set
 from bench.evaluation import piaf as piaf_set
 from bench.evaluation.baselines import Fts5, Ours, OursFast, WhooshDefault, index_records
 from bench.evaluation.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
@@ -111,24 +113,29 @@ def piaf_report(kb: KnowledgeBase, data: piaf_set.PiafSet, rankers: dict[str, Ra
 
 def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judged_path: Path | None = None,
         piaf_path: Path | None = None, params: RankingParams = DEFAULT_PARAMS,
-        piaf_systems: tuple[str, ...] = SYSTEMS) -> dict[str, Any]:
+        piaf_systems: tuple[str, ...] = SYSTEMS, people_path: Path | None = None) -> dict[str, Any]:
     """Evaluate each set whose file is given; index roots are built (PIAF: cached in bench/cache) when
     not given. `piaf_systems` picks which systems rank PIAF-dev's 2,025 questions (all by default)."""
     results: dict[str, Any] = {"source": source_state(), "params": dataclasses.asdict(params), "seconds": {}}
-    if judged_path is not None:
+    if judged_path is not None or people_path is not None:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
             root = corpus_root or Path(tmp) / "index"
             if corpus_root is None:
                 build_index([CORPUS], root)
             kb = KnowledgeBase(root)
-            systems = _systems(kb, params)
-            texts = {p.id: p.text for p in kb.all_passages()}
-            fast = OursFast(kb, params)
-            results["judged"] = judged_report(resolve(kb, judged_path), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
-            for s in [*systems.values(), fast]:
-                s.close()
-        results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
+            if judged_path is not None:
+                systems = _systems(kb, params)
+                texts = {p.id: p.text for p in kb.all_passages()}
+                fast = OursFast(kb, params)
+                results["judged"] = judged_report(resolve(kb, judged_path), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
+                for s in [*systems.values(), fast]:
+                    s.close()
+                results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
+            if people_path is not None:
+                started = time.perf_counter()
+                results["people"] = people_set.report(kb, people_path, params)
+                results["seconds"]["people"] = round(time.perf_counter() - started, 1)
     if piaf_path is not None:
         started = time.perf_counter()
         data = piaf_set.load(piaf_path)
@@ -180,6 +187,8 @@ def tables(results: dict[str, Any]) -> str:
                 lacks = ", ".join(rel["lacks"]) or "nothing"
                 lines.append(f"      g{rel['grade']} at {rel['rank'] or '-'}, lacks {lacks}: {rel['id']}")
         lines.append("")
+    if results.get("people"):
+        lines += [people_set.tables(results["people"]), ""]
     piaf = results.get("piaf")
     if piaf:
         lines.append(f"PIAF-dev ({piaf['questions']} questions, {piaf['articles']} articles, {piaf['paragraphs']} paragraphs -> {piaf['passages']} passages, {piaf['unmapped_passages']} unmapped)")
@@ -229,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-judged", action="store_true", help="PIAF-dev only")
     ap.add_argument("--judged", type=Path, metavar="PATH", help="judged queries YAML, e.g. tests/data/judged_queries.yaml (required unless --skip-judged)")
     ap.add_argument("--piaf", type=Path, metavar="PATH", help="PIAF-dev JSON, e.g. ../shared/piaf-dev/piaf-dev.json (required unless --skip-piaf)")
+    ap.add_argument("--people", type=Path, metavar="PATH", help="people's queries YAML, e.g. tests/data/people_queries.yaml (optional)")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"where to write the JSON results (default {RESULTS.relative_to(ROOT)})")
     ap.add_argument("--no-write", action="store_true", help="do not write the JSON results file")
     ap.add_argument("--params", default="", help="RankingParams changes to evaluate, e.g. 'k1=0.4,b=0.5' (see bench.evaluation.tune)")
@@ -239,9 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--params: {exc}")
     judged_path = None if args.skip_judged else data_file(ap, args.judged, "--judged", "the judged queries, YAML", "--skip-judged")
     piaf_path = None if args.skip_piaf else data_file(ap, args.piaf, "--piaf", "the PIAF-dev questions, JSON", "--skip-piaf")
+    people_path = None if args.people is None else data_file(ap, args.people, "--people", "the people's queries, YAML")
     started = time.perf_counter()
     try:
-        results = run(judged_path=judged_path, piaf_path=piaf_path, params=params)
+        results = run(judged_path=judged_path, piaf_path=piaf_path, params=params, people_path=people_path)
     except JudgedDataError as exc:  # a data error, not a quality figure: say so and stop
         print(f"error: {exc}", file=sys.stderr)
         return 2

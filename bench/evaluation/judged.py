@@ -20,12 +20,15 @@ class JudgedDataError(Exception):
 
 @dataclass
 class JudgedQuery:
-    """One query with its type and graded passages (passage id → grade, best grade kept)."""
+    """One query with its type and graded passages (passage id → grade, best grade kept); the
+    people set also says who asks (persona) and how (form: question, sentence, keywords)."""
 
     query: str
     type: str
     grades: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    persona: str = ""
+    form: str = ""
 
 
 def normalize_ws(text: str) -> str:
@@ -33,11 +36,17 @@ def normalize_ws(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def load_raw(path: Path) -> list[dict]:
-    """The YAML entries as written; a malformed entry is a data error naming it."""
+def load_raw(path: Path, unanswerable: str | None = None) -> list[dict]:
+    """The YAML entries as written; a malformed entry is a data error naming it. Entries of type
+    `unanswerable` (the people set's "off-topic") must have no relevant passage; every other needs some."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     for n, entry in enumerate(data, 1):
-        if not isinstance(entry, dict) or not entry.get("query") or not entry.get("type") or not entry.get("relevant"):
+        if not isinstance(entry, dict) or not entry.get("query") or not entry.get("type"):
+            raise JudgedDataError(f"{path}: entry {n} needs query, type and relevant: {entry!r}")
+        if unanswerable is not None and entry["type"] == unanswerable:
+            if entry.get("relevant"):
+                raise JudgedDataError(f"{path}: entry {n} is {unanswerable} but lists relevant passages: {entry['query']!r}")
+        elif not entry.get("relevant"):
             raise JudgedDataError(f"{path}: entry {n} needs query, type and relevant: {entry!r}")
     return data
 
@@ -50,17 +59,19 @@ def _doc_ids_by_stem(kb: KnowledgeBase) -> dict[str, str]:
     return out
 
 
-def resolve(kb: KnowledgeBase, path: Path) -> list[JudgedQuery]:
-    """Map every quote to the one passage containing it; fail loudly on any data error."""
+def resolve(kb: KnowledgeBase, path: Path, unanswerable: str | None = None) -> list[JudgedQuery]:
+    """Map every quote to the one passage containing it; fail loudly on any data error (entries of
+    type `unanswerable` come back with no grades)."""
     stems = _doc_ids_by_stem(kb)
     by_doc: dict[str, list[tuple[str, str]]] = {}
     for p in kb.all_passages():
         by_doc.setdefault(p.doc_id, []).append((p.id, normalize_ws(p.text)))
     errors: list[str] = []
     out: list[JudgedQuery] = []
-    for entry in load_raw(path):
-        jq = JudgedQuery(str(entry["query"]), str(entry["type"]), note=str(entry.get("note") or ""))
-        for rel in entry["relevant"]:
+    for entry in load_raw(path, unanswerable):
+        jq = JudgedQuery(str(entry["query"]), str(entry["type"]), note=str(entry.get("note") or ""),
+                         persona=str(entry.get("persona") or ""), form=str(entry.get("form") or ""))
+        for rel in entry.get("relevant") or []:
             doc_id = stems.get(str(rel.get("doc")))
             quote = normalize_ws(str(rel.get("quote", "")))
             grade = int(rel.get("grade", 0))
