@@ -157,7 +157,8 @@ def test_health(client: FlaskClient, kb: KnowledgeBase) -> None:
     body = client.get("/api/health").get_json()
     stats = kb.stats()
     checked = body.pop("checked")  # what was verified when the build was opened
-    assert body == {"status": "ok", "build": kb.snapshot().path.name, "documents": 3, "passages": stats["passages"], "words": stats["words"], "built_at": stats["built_at"]}
+    assert body == {"status": "ok", "build": kb.snapshot().path.name, "documents": 3, "passages": stats["passages"], "words": stats["words"], "built_at": stats["built_at"],
+                    "hybrid": {"status": "ok"}}
     assert checked["checksums"] is True and checked["bytes"] > 100_000 and checked["passages"] == stats["passages"] and "text" in checked["fields_queried"]
 
 

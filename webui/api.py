@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from kb.export import write_csv, write_ndjson
 from kb.models import Passage
 from kb.search import MAX_EXPORT, MAX_QUERY_CHARS, SearchRequest, matching_passages, search
+from kb.search.health import hybrid_health
 from kb.categories.taxonomy import load_taxonomy
 from kb.sheet import build_sheet
 from kb.views import DocumentPassage, document_metadata
@@ -105,7 +106,8 @@ def categories() -> Response:
 @bp.get("/health")
 def health() -> Response:
     """What is served and what was checked of it: 200 "ok", 200 "degraded" while the last good
-    build stands in for a damaged one, 503 `index_damaged` or `index_missing` otherwise."""
+    build stands in for a damaged one or search by meaning is broken (`hybrid` says why),
+    503 `index_damaged` or `index_missing` otherwise."""
     kb = get_kb()
     snap = kb.snapshot()
     stats = kb.stats()
@@ -120,6 +122,10 @@ def health() -> Response:
     }
     if snap.damage:
         body["damaged"] = {"build": snap.damage.build, "problem": snap.damage.problem, "hint": snap.damage.hint}
+    hybrid = hybrid_health(kb)
+    body["hybrid"] = hybrid.to_dict()
+    if hybrid.status == "broken":
+        body["status"] = "degraded"  # words still answer; search by meaning does not
     return jsonify(body)
 
 

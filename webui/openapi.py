@@ -51,7 +51,8 @@ def _service_schemas() -> dict[str, Any]:
         }),
         "CategoryList": obj({"categories": array(ref("Category"))}),
         "Health": obj({
-            "status": {"enum": ["ok", "degraded"], "description": "degraded: the last good build stands in for a damaged one."},
+            "status": {"enum": ["ok", "degraded"], "description": "degraded: the last good build stands in for a damaged one, "
+                                                                   "or search by meaning is broken (see `hybrid`)."},
             "build": STR, "documents": INT, "passages": INT, "words": INT, "built_at": NULLABLE_STR,
             "checked": obj({
                 "build": STR, "files": INT, "bytes": INT,
@@ -59,6 +60,11 @@ def _service_schemas() -> dict[str, Any]:
                 "documents": INT, "passages": INT, "fields_queried": array(STR), "stored_read": INT,
             }),
             "damaged": obj({"build": STR, "problem": STR, "hint": STR}),
+            "hybrid": obj({
+                "status": {"enum": ["ok", "off", "broken"], "description": "off: the index has no vectors (words alone, as built); "
+                           "broken: its vectors do not match its passages, or the model cannot be loaded."},
+                "problem": STR, "hint": STR,
+            }, optional=("problem", "hint")),
         }, optional=("damaged",)),
         "ApiIndex": obj({"name": STR, "openapi": STR, "endpoints": {"type": "object", "additionalProperties": STR}}),
     }

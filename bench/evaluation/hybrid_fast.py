@@ -71,11 +71,12 @@ class HybridFast:
         compiled, scores, suggestion = ranker.lexical(query)
         if compiled is None or not scores:
             return None
-        vectors, embedder = self._kb.snapshot().vectors, load_embedder()
+        snapshot, embedder = self._kb.snapshot(), load_embedder()
+        vectors = snapshot.vectors
         parsed = parse_query(query)
         if vectors is None or embedder is None:
             raise RuntimeError("hybrid tuning needs an index with vectors and the model")
         exact = any(u.phrase or u.prefix for u in parsed.units())
         excluded = frozenset() if exact else frozenset(matching_docnums(ranker.searcher, compiled.excluded))
-        cosine = cosines(ranker.searcher, vectors, embedder, suggestion or query)
+        cosine = cosines(ranker.searcher, vectors, snapshot.key, embedder.query(suggestion or query))
         return FusionInputs(scores, cosine, len(parsed.groups), query.rstrip().endswith("?"), exact, excluded)

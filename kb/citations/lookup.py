@@ -3,6 +3,7 @@ citation from its document's metadata."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -13,19 +14,21 @@ from kb.models import Passage
 from kb.storage.store import KnowledgeBase
 from kb.views import CitationView, document_url, passage_url
 
-def document_capitals(kb: KnowledgeBase, doc_id: str) -> frozenset[str]:
-    """The words a document writes in capitals in its running text (listed at build time)."""
-    return frozenset(kb.snapshot().documents.get(doc_id, {}).get("capitals", ()))
-
 
 @dataclass
 class Citer:
     """Cites passages of `kb` as read at `public_url` (the site's base address; "" keeps
-    reader paths relative) on day `accessed`."""
+    reader paths relative) on day `accessed`; `documents`: the metadata of the build a request
+    reads (its Session's snapshot), else that of the build served when each citation is made."""
 
     kb: KnowledgeBase
     public_url: str = ""
     accessed: date = field(default_factory=accessed_today)
+    documents: Mapping[str, dict[str, Any]] | None = None
+
+    def _document(self, doc_id: str) -> dict[str, Any]:
+        documents = self.documents if self.documents is not None else self.kb.snapshot().documents
+        return documents.get(doc_id, {})
 
     def reader_url(self, passage: Passage) -> str:
         """The passage in our reader: the document page scrolled to it."""
@@ -33,12 +36,12 @@ class Citer:
 
     def citation(self, passage: Passage) -> Citation:
         """The citation model of `passage`."""
-        document = self.kb.snapshot().documents.get(passage.doc_id, {})
-        return cite(passage, document, self.reader_url(passage), self.accessed, document_capitals(self.kb, passage.doc_id))
+        document = self._document(passage.doc_id)
+        return cite(passage, document, self.reader_url(passage), self.accessed, frozenset(document.get("capitals", ())))
 
     def document_citation(self, doc_id: str) -> Citation:
         """The citation of a whole document, read at its page in our reader."""
-        document = self.kb.snapshot().documents.get(doc_id, {})
+        document = self._document(doc_id)
         return cite_document(doc_id, document, self.public_url.rstrip("/") + document_url(doc_id), self.accessed)
 
     def facts(self, passage: Passage) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from whoosh.query import Or, Term
 
 from kb.search.match import matching_docnums
-from kb.search.per_reader import per_reader
+from kb.storage.derived import derived
 
 MAX_DOCUMENT_FACETS = 50
 
@@ -19,11 +19,11 @@ def _read_columns(reader: Any) -> tuple[list[str], list[str]]:
 
 
 def _columns(reader: Any) -> tuple[list[str], list[str]]:
-    return per_reader(reader, "facet-columns", _read_columns)
+    return derived(reader, "facet-columns", _read_columns)
 
 
 def document_ids(searcher: Any, docnums: set[int]) -> set[str]:
-    """The documents of these passages, from the per-reader doc_id column."""
+    """The documents of these passages, from the doc_id column (read once per build and reader)."""
     docs = _columns(searcher.reader())[1]
     return {docs[n] for n in docnums}
 

