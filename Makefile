@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# axe-core for the accessibility tests, from the npm registry (tests/package.json, pinned by its lock).
+NODE_STAMP := tests/node_modules/.package-lock.json
 CONSTRAINTS := constraints.txt
 INDEX ?= var/index
 PORT ?= 5000
@@ -26,16 +28,21 @@ $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet --no-deps commonmeta-py==0.312
 	touch $@
 
+$(NODE_STAMP): tests/package.json tests/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility tests will be skipped (see the end of the test report)"; fi
+
 install: $(STAMP)
 
 index: $(STAMP)
 	$(BIN)/kb index --index $(INDEX)
 
 serve: $(STAMP)
-	$(BIN)/kb index --index $(INDEX) --quiet  # incremental: verifies the index, rebuilds what changed or is damaged
+	@# incremental: verifies the index, rebuilds what changed or is damaged; silent on success
+	$(BIN)/kb index --index $(INDEX) --quiet
 	$(BIN)/kb serve --index $(INDEX) --host 127.0.0.1 --port $(PORT)
 
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 eval: $(TEST_STAMP)
@@ -45,4 +52,4 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m bench.performance.run --extra-corpus ../shared/corpus-extra
 
 clean:
-	rm -rf $(VENV) var build *.egg-info test-artifacts
+	rm -rf $(VENV) var build *.egg-info test-artifacts tests/node_modules
