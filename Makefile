@@ -18,7 +18,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
-	touch $@
+	@touch $@
 
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[test]'
@@ -26,7 +26,7 @@ $(TEST_STAMP): $(STAMP)
 	# commonmeta-py vendors it unchanged. Tests read that one file (its sha256 checked); the
 	# package's own heavy dependencies are not needed for it, hence --no-deps.
 	$(BIN)/pip install --quiet --no-deps commonmeta-py==0.312
-	touch $@
+	@touch $@
 
 $(NODE_STAMP): tests/package.json tests/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests --no-audit --no-fund --loglevel=error; \
