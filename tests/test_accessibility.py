@@ -7,6 +7,7 @@ Security Policy does not govern: the pages checked are exactly the ones served."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,3 +104,11 @@ def test_checkboxes_are_tap_targets_of_24_px(sized_tab: tuple[str, Any]) -> None
     sizes = tab.locator("article.result input[type=checkbox]").evaluate_all(
         "(els) => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })")
     assert sizes and all(w >= 24 and h >= 24 for w, h in sizes), sizes
+    # Tapped, then added with the button after the results (the only one shown on a phone).
+    tab.evaluate("localStorage.clear()")  # no sheet remembered from the pages visited before
+    box = tab.locator("article.result input[type=checkbox]").first
+    box.click()
+    picked = box.get_attribute("value")
+    tab.get_by_role("button", name="Ajouter la sélection à la fiche").last.click()
+    tab.wait_for_url(re.compile(r"/fiche\?"))
+    assert tab.evaluate("new URLSearchParams(location.search).getAll('p')") == [picked]
