@@ -31,7 +31,7 @@ def register(group: click.Group) -> None:
 @click.option("--strict", is_flag=True, help="Exit non-zero (and keep the old index) on any warning.")
 @click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this (default 5 MB).")
 @click.option("--jobs", type=click.IntRange(1, 8), default=1, help="spaCy processes for lemmatisation.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success: no progress bar, no summary (warnings still go to stderr).")
 @click.option("--force", is_flag=True, help="Rebuild every file from scratch, whatever the hashes say.")
 @click.option("--verify", is_flag=True, help="Only check the current build (checksums, every passage read, a query per field).")
 @click.option("--no-semantic", "no_semantic", is_flag=True, help="Store no passage vectors: search by words alone (faster build).")
@@ -64,17 +64,20 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
         corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
         n_process=jobs, force=force, follow_symlinks=follow_symlinks, semantic=not no_semantic,
     )
-    print_report(report)
+    print_report(report, summary=not quiet)
     if strict and (report.warnings or report.skipped):
         sys.exit(2)
 
 
-def print_report(report: Any) -> None:
-    """A build's summary for the operator, in French: counts, what changed, warnings."""
+def print_report(report: Any, summary: bool = True) -> None:
+    """A build's summary for the operator, in French: counts, what changed, warnings (these
+    always, on stderr; the summary unless `summary` is off, as `--quiet` asks)."""
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     for skipped in report.skipped:
         click.secho(f"skipped: {skipped}", fg="yellow", err=True)
+    if not summary:
+        return
     status = "Index à jour (rien n'a changé)" if report.up_to_date else "Index construit"
     words = f"{report.words:,}".replace(",", "\u202f")
     click.echo(f"{status} : {report.documents} documents, {report.passages} passages, {words} mots en {report.seconds:.1f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,29 @@ CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 EXTRA = SHARED / "corpus-extra"
 PIAF = SHARED / "piaf-dev" / "piaf-dev.json"
+
+
+# What the tests that can skip need beyond `make test`'s Python and npm packages (.ci/run installs
+# the same list): Chromium for the browser tests, wrk for the serving tests, npm for axe-core.
+SYSTEM_PACKAGES = "chromium chromium-driver wrk npm"
+INSTALL_COMMAND = f"sudo apt-get install -y {SYSTEM_PACKAGES}  (then `make test` again; it runs `npm ci --prefix tests`)"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # the outermost wrapper: after pytest's own short summary
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> Generator[None, None, None]:
+    """Skipped tests said loudly at the very end, each with its reason, and the one command that
+    installs what they need: a run that skipped the browser tests must not read as complete."""
+    yield
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if getattr(r, "when", "") in ("setup", "call")]
+    if not skipped:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section(f"{len(skipped)} TEST(S) SKIPPED: THIS RUN DID NOT TEST EVERYTHING", sep="!", red=True, bold=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        write(f"  {report.nodeid}: {reason.removeprefix('Skipped: ')}", yellow=True)
+    write("")
+    write(f"Install what they need with: {INSTALL_COMMAND}", red=True, bold=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:

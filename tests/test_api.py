@@ -45,6 +45,13 @@ def test_search_is_the_service_object(client: FlaskClient, kb: KnowledgeBase) ->
                                          "suggestion", "expansions", "corrected_query", "notes", "documents"]
 
 
+def test_search_without_q_reports_the_default_mode(client: FlaskClient) -> None:
+    """Nothing to search, but the mode is the one a search would run in: hybrid (the index has vectors)."""
+    assert client.get("/api/search").get_json()["mode"] == "hybrid"
+    assert client.get("/api/search?mode=lexical").get_json()["mode"] == "lexical"
+    assert client.get("/api/search?q=surveillance").get_json()["mode"] == "hybrid"
+
+
 def test_search_result_shape(client: FlaskClient) -> None:
     body = client.get("/api/search?q=reconnaissance+faciale").get_json()
     assert body["total"] >= 2

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb.citations import FORMATS, cite, render
-from kb.citations.case import acronyms, normal_case
+from kb.citations.case import acronyms, cited_heading, normal_case
 from kb.citations.formats import bibtex_key, to_text
 from kb.citations.lookup import Citer
 from kb.models import Passage
@@ -69,6 +69,28 @@ DOC = {"title": "Titre", "publisher": "Éditeur & fils", "date": "2024-10-01", "
 ])
 def test_all_caps_headings_are_cited_in_normal_case(heading: str, expected: str) -> None:
     assert normal_case(heading, acronyms(["l'IA et l'UE", "Pause IA"])) == expected
+
+
+@pytest.mark.parametrize(("heading", "expected"), [
+    ("Voici ce que vous pouvez faire:", "Voici ce que vous pouvez faire"),  # the colon introduced a list
+    ("Nos valeurs :", "Nos valeurs"),
+    ("Conclusion.", "Conclusion"),
+    ("Si...", "Si..."), ("Et après…", "Et après…"), ("Pourquoi agir ?", "Pourquoi agir ?"), ("Agissez !", "Agissez !"),
+    ("I.", "I."),  # a bare numbering keeps its point
+    ("II. L'URGENCE DE RÉGLEMENTER L'IA :", "II. L'urgence de réglementer l'IA"),
+])
+def test_headings_are_cited_without_trailing_punctuation(heading: str, expected: str) -> None:
+    assert cited_heading(heading, frozenset({"IA"})) == expected
+
+
+def test_a_passage_under_a_heading_with_a_colon_cites_it_without(kb: KnowledgeBase) -> None:
+    text = Citer(kb, public_url="https://kb.example.org").citation(kb.passage("passez-a-l-action/voici-ce-que-vous-pouvez-faire-1")).section
+    assert text == ("Voici ce que vous pouvez faire",)
+
+
+def test_the_dossier_is_dated_to_the_month_its_sources_allow(kb: KnowledgeBase) -> None:
+    citation = Citer(kb, public_url="https://kb.example.org").citation(kb.passage(PASSAGE))
+    assert citation.issued == (2025, 2) and ", dossier de presse, février 2025, section" in to_text(citation)
 
 
 def test_capitals_are_read_from_running_text() -> None:
@@ -187,7 +209,7 @@ def test_pages_carry_the_metadata_reference_managers_read(public_client: FlaskCl
     assert passage["citation_author"] == ["Amnesty International France,"]  # one corporate name, not first + last
     assert passage["DC.creator"] == ["Amnesty International France"]
     assert passage["citation_technical_report_institution"] == ["Amnesty International France"]  # a report
-    assert passage["citation_publication_date"] == ["2025"] and passage["DC.date"] == ["2025"]
+    assert passage["citation_publication_date"] == ["2025/02"] and passage["DC.date"] == ["2025-02"]  # the month it was released
     assert passage["citation_fulltext_html_url"] == [f"https://kb.example.org/passages/{PASSAGE}"]
     assert passage["DC.description"][0].startswith("Les recherches menées")
     charter = _meta(BeautifulSoup(public_client.get("/documents/charte-des-valeurs").get_data(as_text=True), "lxml"))

@@ -29,6 +29,14 @@ def test_index_prints_a_summary_and_is_fast_when_nothing_changed(runner: CliRunn
     assert "Index construit : 3 documents, 106 passages" in first.output
     second = runner.invoke(main, ["index", "--corpus", str(CORPUS), "--index", str(index)])
     assert "Index à jour (rien n'a changé)" in second.output
+    quiet = runner.invoke(main, ["index", "--corpus", str(CORPUS), "--index", str(index), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output == ""  # `make serve` runs it: silent on success
+
+
+def test_quiet_still_prints_what_was_skipped(runner: CliRunner, corpus_copy: Path, tmp_path: Path) -> None:
+    (corpus_copy / "vide.md").write_bytes(b"")
+    result = runner.invoke(main, ["index", "--corpus", str(corpus_copy), "--index", str(tmp_path / "i"), "--quiet", "--no-semantic"])
+    assert result.exit_code == 0 and result.output.strip() == f"skipped: {corpus_copy / 'vide.md'}: file is empty"
 
 
 def test_environment_variables_choose_corpus_and_index(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -105,6 +113,8 @@ def test_stats_and_explain(runner: CliRunner, corpus_index: Path) -> None:
     pid = "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-3"
     explain = runner.invoke(main, ["explain", pid, "--index", str(corpus_index)])
     assert explain.exit_code == 0 and "surveillance" in explain.output and "ATTRIBUÉE" in explain.output
+    assert "surveillance: fortement lié → ATTRIBUÉE" in explain.output
+    assert "indice « reconnaissance faciale » ×1 (motif « reconnaissance facial »" in explain.output
     missing = runner.invoke(main, ["explain", "nope/nope-1", "--index", str(corpus_index)])
     assert missing.exit_code == 1 and "unknown passage 'nope/nope-1'" in missing.output
 

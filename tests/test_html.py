@@ -241,6 +241,18 @@ def test_reader_links_are_safe(client: FlaskClient) -> None:
     assert "https://pauseia.fr/dons" in hrefs  # relative links resolved against the publisher's site (catalogue base_url)
 
 
+def test_reader_marks_a_thesaurus_expression_only_where_it_stands(client: FlaskClient) -> None:
+    """Opened from a search for « CAF », the reader marks « Caisse nationale des allocations familiales », not « nationalité »."""
+    marks = [m.get_text() for m in page(client, f"/documents/{DOC}?q=CAF").select(".passage-text mark")]
+    assert "Caisse nationale des allocations familiales" in marks and "nationalité" not in marks
+
+
+def test_results_at_a_documents_start_are_headed_by_its_short_title(client: FlaskClient) -> None:
+    soup = page(client, "/recherche?q=services+publics")
+    titles = [h.get_text(strip=True) for h in soup.select("article.result .result-title")]
+    assert "Sommet mondial pour l'action sur l'IA" in titles and all(len(t) <= 80 for t in titles)
+
+
 def test_passage_page(client: FlaskClient) -> None:
     soup = page(client, f"/passages/{PASSAGE}")
     crumbs = [li.get_text(strip=True) for li in soup.select("nav.crumbs li")]
@@ -249,8 +261,16 @@ def test_passage_page(client: FlaskClient) -> None:
     assert tag(soup, "#citation").get_text().startswith("« Les recherches menées")
     explain = tag(soup, ".explain--assigned")
     assert "Surveillance" in explain.h3.get_text() and "attribuée" in explain.h3.get_text()
-    assert "seuil" in explain.get_text()
     assert tag(explain, ".explain-context").get_text(strip=True) == "Contexte IA\u00a0: le passage parle d’IA."
+    # In a volunteer's words: how strongly, and the cues as the passage writes them, marked in it.
+    assert tag(explain, ".explain-score").get_text(" ", strip=True) == "Ce passage est fortement lié à cette catégorie."
+    cues = tag(explain, ".explain-cues").get_text(" ", strip=True)
+    assert "« surveillance numérisée »" in cues and "« reconnaissance faciale »" in cues
+    assert "numeriser" not in explain.get_text() and "facial »" not in explain.get_text() and "seuil" not in explain.get_text()
+    assert {"surveillance numérisée", "reconnaissance faciale"} <= {m.get_text() for m in soup.select("blockquote mark")}
+    # The source's address is a link on the passage page itself.
+    source = tag(soup, ".passage-source a")
+    assert source["href"].startswith("https://www.amnesty.fr/communiques/") and source.get_text() == source["href"]
     related = soup.select("ol.related > li")
     assert related and all(li.find("a", string="Voir le passage") for li in related)
     assert tag(soup, "#lies")
@@ -278,7 +298,7 @@ def test_about_page(client: FlaskClient, kb: KnowledgeBase) -> None:
     amnesty = next(r for r in rows if "Amnesty" in r.get_text())
     assert "non précisée" in amnesty.get_text()  # licences are not invented
     assert "CC-BY-4.0" in rows[0].get_text()  # the charter's, as pauseia.fr states it
-    assert "seuil" in tag(soup, "#categories").find_parent("section").get_text()
+    assert "fortement, assez ou faiblement lié" in tag(soup, "#categories").find_parent("section").get_text()
     examples = tag(soup, "pre.code").get_text()
     assert "curl 'http://localhost/api/search?q=" in examples and "/api/export.csv" in examples
     with client.get("/static/style.css") as css:

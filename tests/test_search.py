@@ -200,6 +200,14 @@ def test_snippet_marks_matches_through_lemmas_and_escapes_html(kb: KnowledgeBase
         assert "<" not in r["snippet"].replace("<mark>", "").replace("</mark>", "")
 
 
+def test_a_thesaurus_expression_is_marked_where_it_stands_not_word_by_word(kb: KnowledgeBase) -> None:
+    """« CAF » finds « Caisse nationale des allocations familiales »: that is marked, whole, and
+    « nationalité » (whose stem is that of « nationale ») is not."""
+    result = next(r for r in search(kb, SearchRequest("CAF")).to_json()["results"] if "nationalité" in r["snippet"])
+    assert "<mark>Caisse nationale des allocations familiales</mark>" in result["snippet"]
+    assert "<mark>nationalité</mark>" not in result["snippet"] and result["snippet"].count("<mark>") == 1
+
+
 def test_related_passages(kb: KnowledgeBase) -> None:
     related = [r.to_json() for r in related_passages(kb, "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-4", limit=3)]
     assert len(related) == 3

@@ -12,13 +12,14 @@ from kb.citations.formats import to_meta
 from kb.errors import InvalidParameterError
 from kb.sheet import build_sheet, sheet_citations, sheet_markdown
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
-from kb.search.pipeline import query_stems
+from kb.search.pipeline import query_marks
 from kb.search.snippets import match_spans
 from kb.search.found import FRENCH as FOUND_BY_FRENCH
 from kb.categories.context import describe_context
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params
-from webui.present import Pagination, categories_by_slug, excerpt, french_date, french_datetime, link_view, linkify, reader_items, safe_url
+from webui.present import (Pagination, categories_by_slug, excerpt, explanation_view, french_date, french_datetime, link_view, linkify,
+                           merged, reader_items, safe_url)
 from webui.search_view import SearchState, result_cards
 from webui.service import absolute, citation_download, citer, get_kb, passage_detail, site_url
 from webui.sheet_view import SHEET_EXPORTS, SheetState
@@ -111,14 +112,14 @@ def document_page(doc_id: str) -> str:
     passages = kb.document_passages(doc_id)
     target = request.args.get("passage", "")
     query = params.query_text(request.args, strict=False)  # opened from a search: its words are marked
-    stems = query_stems(kb, query) if query.strip() else set()
+    marks = query_marks(kb, query) if query.strip() else None
     base = doc.get("base_url")
     items, cite = [], citer()
     for item in reader_items(doc, passages):
         view: dict[str, Any] = {"item": item}
         if item.passage is not None:
             p = item.passage
-            html, left_out = linkify(p.text, p.links, base, match_spans(p.text, stems) if stems else None)
+            html, left_out = linkify(p.text, p.links, base, match_spans(p.text, marks) if marks else None)
             view.update(html=html, citation=cite.facts(p)["citation"].text, highlighted=p.id == target,
                         extra_links=[link_view(link, base) for link in left_out])
         items.append(view)
@@ -135,10 +136,11 @@ def passage_page(passage_id: str) -> str:
     passage = kb.passage(passage_id)
     doc = kb.snapshot().documents.get(passage.doc_id, {})
     labels = categories_by_slug()
-    explained = [dict(e, context_note=describe_context(e))
+    explained = [explanation_view(e, passage.text) | {"context_note": describe_context(e)}
                  for e in sorted(detail["explanation"], key=lambda e: (not e["assigned"], -e["score"]))]
+    cues = merged([span for e in explained for cue in e["cues"] for span in cue["spans"]])
     return render_template(
-        "passage.html", p=detail, doc=doc, html=linkify(passage.text, passage.links, doc.get("base_url"))[0],
+        "passage.html", p=detail, doc=doc, html=linkify(passage.text, passage.links, doc.get("base_url"), cues)[0],
         links=[link_view(link, doc.get("base_url")) for link in passage.links],
         explained=explained, labels=labels, reader_url=url_for("pages.document_page", doc_id=passage.doc_id, passage=passage.id) + "#" + passage.anchor,
         meta_tags=to_meta(citer().citation(passage), absolute(url_for("pages.passage_page", passage_id=passage.id)), passage=True),

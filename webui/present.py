@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from kb.citations.formats import MONTHS
 from kb.models import Link, Passage
+from kb.categories.cues import cue_spans, cue_words, strength
 from kb.categories.taxonomy import Category, load_taxonomy
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -97,6 +98,28 @@ def linkify(text: str, links: list[Link], base_url: str | None = None,
         pos = end
     out.append(_marked(text[pos:], pos, marks))
     return Markup("").join(out), left
+
+
+def merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping spans joined, in text order (« surveillance » within « surveillance de masse »)."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def explanation_view(explanation: dict[str, Any], text: str) -> dict[str, Any]:
+    """An explanation as the passage page says it: how strongly the passage is linked (in
+    words), and each cue as the passage or the heading writes it, with its spans in the text."""
+    spans = cue_spans(text, [ev["pattern"] for ev in explanation["evidence"]])
+    cues = [{"words": list(dict.fromkeys(text[s:e] for s, e in spans[ev["pattern"]])) or [ev["pattern"]],
+             "count": ev["count"], "spans": spans[ev["pattern"]]} for ev in explanation["evidence"]]
+    section = explanation.get("section")
+    heading_cue = cue_words(section["heading"], section["pattern"]) if section else []
+    return dict(explanation, strength=strength(explanation), cues=cues, heading_cue=heading_cue)
 
 
 def excerpt(text: str, size: int = 240) -> str:

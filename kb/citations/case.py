@@ -35,3 +35,17 @@ def normal_case(heading: str, keep: frozenset[str] = frozenset()) -> str:
     if first is not None:
         body = body[:first] + body[first].upper() + body[first + 1 :]
     return head + body
+
+
+# A heading's own closing punctuation before a list (« Voici ce que vous pouvez faire: »), not
+# part of its title: « ? », « ! » and « … » (or « ... ») say something and stay.
+_TRAILING = re.compile(r"(?<!\.)[\s\u00a0\u202f]*[:;,.]+[\s\u00a0\u202f]*$")
+
+
+def cited_heading(heading: str, keep: frozenset[str] = frozenset()) -> str:
+    """`heading` as a citation quotes it: in normal case, without a trailing colon, semicolon,
+    comma or single full stop."""
+    text = normal_case(heading, keep).strip()
+    if text.endswith(("...", "…")) or _NUMBERING.fullmatch(text + " "):  # « Si... », a bare « I. »
+        return text
+    return _TRAILING.sub("", text) or text

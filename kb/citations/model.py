@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from kb.citations.case import normal_case
+from kb.citations.case import cited_heading
 from kb.models import Passage
 
 # CSL item types by catalogue `kind` (a Pause IA page is a web page, a press dossier a report).
@@ -81,9 +81,9 @@ def cite_document(doc_id: str, document: dict[str, Any], reader_url: str, access
 def cite(passage: Passage, document: dict[str, Any], reader_url: str, accessed: date,
          keep_capitals: frozenset[str] = frozenset()) -> Citation:
     """The citation of `passage` of `document`, read at `reader_url`: the document's, with the
-    passage's section path (in normal case) and its text (after its lead-in, if any)."""
+    passage's section path (in normal case, without trailing colons) and its text (after its lead-in, if any)."""
     context = getattr(passage, "context", "") or ""
     extract = " ".join(f"{context} […] {passage.text}".split()) if context else " ".join(passage.text.split())
-    section = tuple(normal_case(h, keep_capitals) for h in passage.section)
+    section = tuple(cited_heading(h, keep_capitals) for h in passage.section)
     return replace(cite_document(passage.doc_id, document, reader_url, accessed), id=passage.id, section=section,
                    extract=extract, page=passage.page)

@@ -27,6 +27,9 @@ class CompiledQuery:
     lemmas: set[str] = field(default_factory=set)
     stems: set[str] = field(default_factory=set)
     expansions: list[Expansion] = field(default_factory=list)
+    # Thesaurus expressions (lemmas, stems), marked only where their words follow each other:
+    # « CAF » marks « Caisse nationale des allocations familiales », not « nationalité » alone.
+    expressions: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
     excluded: Query = NullQuery  # what -excluded words match: no passage of it may be shown
 
 
@@ -173,10 +176,10 @@ def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Exp
         literal = [q for q in per_group[exp.start : exp.end] if q is not None]
         alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
-            q, lemmas, stems = _expansion_query(thesaurus.terms(expression), p, len(literal))
+            terms = thesaurus.terms(expression)
+            q, _, _ = _expansion_query(terms, p, len(literal))
             if q is not NullQuery:
-                compiled.lemmas |= lemmas
-                compiled.stems |= stems
+                compiled.expressions.add((tuple(terms[0]), tuple(terms[1])))
                 alternatives.append(q)
         if alternatives:
             concepts.append(DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])

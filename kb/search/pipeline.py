@@ -25,10 +25,11 @@ from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
 from kb.search.results import DocumentMatch, Facets, SearchResponse
 from kb.search.score import score_matches
-from kb.search.snippets import make_snippet
+from kb.search.snippets import Marks, make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words, vocabulary_for
 from kb.search.thesaurus import thesaurus_for
 from kb.search.meaning import NotEmbedded, Semantic, embedded_beforehand, semantic_inputs
+from kb.semantic.model import load_embedder
 from kb.storage.store import KnowledgeBase, Session, Snapshot
 from kb.views import DocumentSummary, SearchResult
 
@@ -46,7 +47,7 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
         unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
-        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, LEXICAL)
+        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, _mode_of(kb, request))
     rows = embedded_beforehand(kb, request)
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
@@ -59,6 +60,13 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
                 needed = missing
         rows[needed.text] = needed.embedder.query(needed.text)
     return replace(response, notes=response.notes + note) if note else response
+
+
+def _mode_of(kb: KnowledgeBase, request: SearchRequest) -> str:
+    """The mode a search with words would run in, reported even when there is nothing to search."""
+    if request.mode == LEXICAL or kb.snapshot().vectors is None:
+        return LEXICAL
+    return HYBRID if load_embedder() is not None else LEXICAL
 
 
 def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
@@ -131,7 +139,7 @@ def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: P
     for docnum, fields, score in found.hits:
         payload = fields["payload"]
         passage = Passage.from_dict(payload)
-        snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems)
+        snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems, compiled.expressions)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         results.append(SearchResult.of(
             passage, document, **citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
@@ -142,13 +150,14 @@ def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: P
     )
 
 
-def query_stems(kb: KnowledgeBase, query: str) -> set[str]:
-    """The stems a query searches (its words, corrections aside), to mark them in a document."""
+def query_marks(kb: KnowledgeBase, query: str) -> Marks:
+    """What a query searches (its words' stems, corrections aside; its thesaurus expressions), to mark them in a document."""
     parsed = parse_query(query)
     if parsed.empty:
-        return set()
+        return Marks()
     with kb.session(DEFAULT_PARAMS.weighting()) as held:
-        return set(compile_query(parsed, held.searcher.reader(), thesaurus_for(held.snapshot.path)).stems)
+        compiled = compile_query(parsed, held.searcher.reader(), thesaurus_for(held.snapshot.path))
+    return Marks(frozenset(compiled.stems), frozenset(stems for _, stems in compiled.expressions))
 
 
 def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:

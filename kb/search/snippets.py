@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from html import escape
 
 from kb.analysis import lemma_analyzer, stem_analyzer
@@ -17,23 +18,63 @@ def term_spans(text: str, analyzer=_lemma) -> list[tuple[int, int, str]]:
     return [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True)]
 
 
-def _matches(text: str, lemma_spans: Iterable[tuple[int, int, str]], lemmas: set[str], stems: set[str]) -> list[tuple[int, int, str]]:
+Expression = tuple[tuple[str, ...], tuple[str, ...]]  # a thesaurus expression's (lemmas, stems)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What the reader marks for a search: its words' stems, and expressions (stem sequences)
+    marked only where their words follow each other."""
+
+    stems: frozenset[str] = frozenset()
+    expressions: frozenset[tuple[str, ...]] = field(default_factory=frozenset)
+
+    def __bool__(self) -> bool:
+        return bool(self.stems or self.expressions)
+
+
+def _sequences(spans: Sequence[tuple[int, int, str]], sequences: Iterable[tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    """One span from the first word to the last of each place where a sequence's terms follow each other."""
+    found = []
+    terms = [t for _, _, t in spans]
+    for seq in sequences:
+        n = len(seq)
+        for i in range(len(terms) - n + 1) if n else ():
+            if tuple(terms[i : i + n]) == seq:
+                found.append((spans[i][0], spans[i + n - 1][1], " ".join(seq)))
+    return found
+
+
+def _matches(text: str, lemma_spans: Iterable[tuple[int, int, str]], lemmas: set[str], stems: set[str],
+             expressions: Iterable[Expression] = ()) -> list[tuple[int, int, str]]:
     found: dict[tuple[int, int], str] = {}
+    lemma_spans = list(lemma_spans)
     for start, end, term in lemma_spans:
         if term in lemmas:
             found[(start, end)] = term
-    if stems:
-        for start, end, term in term_spans(text, _stem):
-            if term in stems and (start, end) not in found:
-                found[(start, end)] = term
-    # Compound parts share the compound's span: keep each span once, in text order.
-    return sorted((s, e, t) for (s, e), t in found.items())
+    expressions = list(expressions)
+    stem_spans = term_spans(text, _stem) if stems or expressions else []
+    for start, end, term in stem_spans:
+        if term in stems and (start, end) not in found:
+            found[(start, end)] = term
+    for start, end, term in _sequences(lemma_spans, [e[0] for e in expressions]) + _sequences(stem_spans, [e[1] for e in expressions]):
+        found[(start, end)] = term
+    # Compound parts share the compound's span; an expression covers its words: keep spans
+    # that no longer one contains, once each, in text order.
+    spans = sorted(found.items(), key=lambda item: (item[0][0], -item[0][1]))
+    kept: list[tuple[int, int, str]] = []
+    for (s, e), t in spans:
+        if kept and s < kept[-1][1]:
+            continue
+        kept.append((s, e, t))
+    return kept
 
 
-def match_spans(text: str, stems: set[str]) -> list[tuple[int, int]]:
-    """(start, end) of the words of `text` whose stem is one of `stems` (the reader's marks:
-    stems alone, so that a whole document is marked without running the lemmatiser)."""
-    return [(s, e) for s, e, _ in _matches(text, (), set(), stems)]
+def match_spans(text: str, marks: Marks) -> list[tuple[int, int]]:
+    """(start, end) of the words of `text` whose stem is one of the marks' stems, and of its
+    expressions (the reader's marks: stems alone, so that a whole document is marked without
+    running the lemmatiser)."""
+    return [(s, e) for s, e, _ in _matches(text, (), set(), set(marks.stems), [((), stems) for stems in marks.expressions])]
 
 
 def _window(text: str, matches: list[tuple[int, int, str]], size: int) -> tuple[int, int]:
@@ -56,9 +97,10 @@ def _window(text: str, matches: list[tuple[int, int, str]], size: int) -> tuple[
     return start, end
 
 
-def make_snippet(text: str, lemma_spans: Iterable[tuple[int, int, str]], lemmas: set[str], stems: set[str], size: int = WINDOW_CHARS) -> str:
+def make_snippet(text: str, lemma_spans: Iterable[tuple[int, int, str]], lemmas: set[str], stems: set[str],
+                 expressions: Iterable[Expression] = (), size: int = WINDOW_CHARS) -> str:
     """HTML-escaped excerpt around the densest group of matches, with <mark> around them."""
-    matches = _matches(text, lemma_spans, lemmas, stems)
+    matches = _matches(text, lemma_spans, lemmas, stems, expressions)
     start, end = _window(text, matches, size)
     out: list[str] = ["…" if start > 0 else ""]
     pos = start
