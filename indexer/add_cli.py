@@ -6,6 +6,8 @@ finds another build running."""
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +42,18 @@ wait_option = click.option(
 def say(message: str) -> None:
     """A message for the operator while a writer waits or settles an interrupted change."""
     click.echo(message, err=True)
+
+
+@contextmanager
+def _write_errors() -> Iterator[None]:
+    """A folder that refuses a write (permissions, full disk) as a message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or "the corpus or the index"
+        raise KBError(f"cannot write {where} ({exc.strerror or exc})",
+                      hint="fix that folder's permissions or free some space, then run the command again: "
+                      "what was left half-done is finished or undone first") from exc
 
 
 def index_command(corpus: str | None, index_path: str | None) -> str:
@@ -129,9 +143,10 @@ def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | No
         _show(plan)
         click.echo("Simulation (--dry-run) : rien n'a été changé.")
         return
-    with writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path), wait=seconds, notify=say):
+    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+                                      wait=seconds, notify=say):
         try:
-            plan = apply_add(plan)
+            plan = apply_add(plan, index=index_dir(index_path))
         except AlreadyInCorpusError as exc:
             raise _already_there(exc, corpus, index_path) from None
         _show(plan)
@@ -149,7 +164,8 @@ def remove_cmd(doc_id: str, corpus: str | None, index_path: str | None, wait: fl
 
     folder = _corpus(corpus)
     seconds = writer_wait(wait)
-    with writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path), wait=seconds, notify=say):
+    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+                                      wait=seconds, notify=say):
         removed = remove_document(doc_id, folder)
         click.echo(f"Retiré : {doc_id} ({removed.name})")
         _rebuild(corpus, index_path, seconds, f"Le document {doc_id} est retiré du corpus et du catalogue")

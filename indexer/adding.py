@@ -112,15 +112,16 @@ def _categories(document: LoadedDocument, passages: list[Passage]) -> Counter[st
     return counts
 
 
-def apply_add(plan: AddPlan, *, wait: float = 0.0, notify: Notify | None = None) -> AddPlan:
+def apply_add(plan: AddPlan, *, wait: float = 0.0, notify: Notify | None = None, index: Path | None = None) -> AddPlan:
     """Under the folder's writer lock, choose the name again, then copy the bytes to a hidden
     name, sync them, write the catalogue entry (comments and order kept) and give the file its
-    name, all recorded first in the journal. Returns the plan as carried out."""
+    name, all recorded first in the journal (with the command that adds it again into `index`,
+    should it be undone). Returns the plan as carried out."""
     folder = plan.target.parent
     with writer_lock([folder], None, wait=wait, notify=notify):
         plan = _placed(plan, folder)
         intent = Intent("add", plan.target.name, plan.entry["id"], digest(plan.raw), entry=dict(plan.entry),
-                        temp=f"{TEMP_PREFIX}add-{secrets.token_hex(8)}{plan.target.suffix}", command=add_command(plan, folder))
+                        temp=f"{TEMP_PREFIX}add-{secrets.token_hex(8)}{plan.target.suffix}", command=add_command(plan, folder, index))
         write_journal(folder, intent)
         try:
             write_new(folder / intent.temp, plan.raw)
@@ -136,12 +137,13 @@ def apply_add(plan: AddPlan, *, wait: float = 0.0, notify: Notify | None = None)
     return plan
 
 
-def add_command(plan: AddPlan, folder: Path) -> str:
-    """The `kb add` command that adds `plan` again, with the fields given."""
+def add_command(plan: AddPlan, folder: Path, index: Path | None = None) -> str:
+    """The `kb add` command that adds `plan` again, with the fields given, from any folder."""
     args = ["kb", "add", str(plan.source.absolute())]
     for key, value in plan.given.items():
         args += [OPTIONS.get(key, f"--{key}"), value]
-    return shlex.join([*args, "--corpus", str(folder)])
+    args += ["--corpus", str(folder.absolute())] + (["--index", str(index.absolute())] if index else [])
+    return shlex.join(args)
 
 
 def remove_document(doc_id: str, corpus: Path, *, wait: float = 0.0, notify: Notify | None = None) -> Path:

@@ -75,7 +75,7 @@ def build_index(
     are held against other writers (waiting `wait` seconds at most; `notify` hears why)."""
     started = time.perf_counter()
     report = BuildReport(index_path=root)
-    locks = writer_lock(corpus_folders(corpus), root, wait=wait, notify=notify)
+    locks = writer_lock(corpus_folders(corpus), root, wait=wait, notify=notify, create=False)
     with operator_errors(root), locks, paused_gc():
         previous = current_build(root)
         old = None if force else _reusable(previous, report)

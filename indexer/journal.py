@@ -28,7 +28,7 @@ from kb.errors import KBError
 
 JOURNAL = ".kb-journal.json"
 FAULT_ENV = "KB_FAULT_AT"
-CHUNK = 1 << 20
+CHUNK = 1 << 18  # 256 KiB: bytes written (and hashed) per system call
 
 
 def checkpoint(step: str) -> None:

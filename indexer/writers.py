@@ -9,9 +9,12 @@ Which locks, and why two kinds:
   whatever index they rebuild afterwards.
 - `<index root>/build.lock` guards the index: two corpora may be built into one index root.
 A writer takes the corpus locks of every folder it writes or reads (sorted by real path), then
-the index lock: the same global order for everyone, so no two writers can deadlock. A folder we
-cannot write to gets no corpus lock (we cannot change it, and creating a lock file there fails);
-its catalogue is still read atomically, since every writer replaces it in one rename.
+the index lock: the same global order for everyone, so no two writers can deadlock. `kb add` and
+`kb remove` create the corpus lock file; a build only reads a corpus, so it takes the lock where
+one exists and leaves no file in a folder nobody writes to (a shared or read-only corpus). A
+build into another index may then read a folder while a first `kb add` changes it: it sees the
+old state or a catalogue entry whose file is not renamed yet (a warning), never a partial file,
+and its next build sees the change. A folder we cannot write to gets no lock file either.
 
 The locks are re-entrant within one thread: `kb add` holds them through its incremental rebuild,
 and `build_index` called under them takes them again at no cost (flock itself would refuse a
@@ -68,16 +71,18 @@ def corpus_folders(paths: Iterable[Path]) -> list[Path]:
 
 
 @contextmanager
-def writer_lock(folders: Iterable[Path], root: Path | None, *, wait: float = 0.0, notify: Notify | None = None) -> Iterator[None]:
-    """Hold the corpus lock of each of `folders` and the lock of the index `root`, waiting at
-    most `wait` seconds in all; interrupted writes found in those folders are settled first."""
+def writer_lock(folders: Iterable[Path], root: Path | None, *, wait: float = 0.0, notify: Notify | None = None,
+                create: bool = True) -> Iterator[None]:
+    """Hold the corpus lock of each of `folders` (where one exists, unless `create`) and the lock
+    of the index `root`, waiting at most `wait` seconds in all; interrupted writes found in those
+    folders are settled first."""
     from indexer.journal import recover
 
     deadline = time.monotonic() + wait
     folders = sorted({Path(os.path.realpath(f)) for f in folders})
     with ExitStack() as stack:
         for folder in folders:
-            if stack.enter_context(_hold(folder / CORPUS_LOCK, deadline, wait, notify, required=False)):
+            if stack.enter_context(_hold(folder / CORPUS_LOCK, deadline, wait, notify, required=False, create=create)):
                 for message in recover(folder):
                     if notify:
                         notify(message)
@@ -94,7 +99,7 @@ def _counts() -> dict[str, int]:
 
 
 @contextmanager
-def _hold(path: Path, deadline: float, wait: float, notify: Notify | None, *, required: bool) -> Iterator[bool]:
+def _hold(path: Path, deadline: float, wait: float, notify: Notify | None, *, required: bool, create: bool = True) -> Iterator[bool]:
     """Hold one lock file; yields whether this call took it for the first time in this thread
     (False when re-entered, or when an optional lock cannot be created)."""
     key = os.path.realpath(path)
@@ -106,7 +111,7 @@ def _hold(path: Path, deadline: float, wait: float, notify: Notify | None, *, re
         finally:
             counts[key] -= 1
         return
-    fd = _open(path, required)
+    fd = _open(path, required, create)
     if fd is None:
         yield False
         return
@@ -122,12 +127,13 @@ def _hold(path: Path, deadline: float, wait: float, notify: Notify | None, *, re
         os.close(fd)  # closing releases the flock
 
 
-def _open(path: Path, required: bool) -> int | None:
-    """The lock file, created if needed; None for an optional lock in a folder we cannot write."""
+def _open(path: Path, required: bool, create: bool) -> int | None:
+    """The lock file, created if needed (and `create`); None for an optional lock that is not
+    there, or in a folder we cannot write."""
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        return os.open(path, os.O_RDWR | os.O_CLOEXEC | (os.O_CREAT if create else 0), 0o666)
     except OSError as exc:
-        if required or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if required or exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT):
             raise
     try:
         return os.open(path, os.O_RDONLY | os.O_CLOEXEC)  # an existing lock still excludes writers

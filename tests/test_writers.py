@@ -190,7 +190,7 @@ def test_kb_add_while_kb_index_holds_the_lock_waits_then_succeeds(site: Site) ->
     builder.wait_stopped()  # inside the build, holding the locks
     source = _write(site.inbox, "nouveau.md", "Nouveau rapport", "Un rapport arrivé pendant la construction.")
     adder = Proc(site, "add", str(source), *site.args(), "--publisher", "Éditeur patient")
-    adder.wait_for_stderr(f"En attente d'un autre processus qui écrit dans {os.path.realpath(site.corpus)} (pid {builder.popen.pid} : kb index")
+    adder.wait_for_stderr(f"En attente d'un autre processus qui écrit dans {site.index} (pid {builder.popen.pid} : kb index")
     assert "nouveau-rapport.md" not in _visible(site) and "nouveau-rapport.md" not in _entries(site)  # nothing before its turn
     builder.popen.send_signal(signal.SIGCONT)
     assert builder.finish() == 0, builder.stderr
@@ -227,10 +227,11 @@ BIG_END = "Fin du gros rapport, dernière phrase."
 
 
 def _big_html(folder: Path) -> Path:
-    """1.1 MB, most of it a comment: the copy is cut in the middle, the build stays cheap."""
+    """300 kB (more than one 256 KiB chunk of the copy), most of it a comment: the copy is cut in
+    the middle, the build stays cheap."""
     path = folder / "gros.html"
     path.write_text("<html><head><title>Gros rapport</title></head><body><h1>Gros rapport</h1>"
-                    "<p>Début du gros rapport sur la surveillance.</p><!-- " + "x" * 1_100_000 + f" --><p>{BIG_END}</p></body></html>",
+                    "<p>Début du gros rapport sur la surveillance.</p><!-- " + "x" * 300_000 + f" --><p>{BIG_END}</p></body></html>",
                     encoding="utf-8")
     return path
 
@@ -282,7 +283,8 @@ def test_kb_add_killed_at_each_step_is_finished_by_kb_index_or_a_rerun(tmp_path:
 
     rerun = second["copy"].stderr.split(undone)[1].splitlines()[0]  # the very command the message gives
     assert rerun.startswith("kb add ")
-    again = Proc(sites["copy"], *shlex.split(rerun)[1:], "--index", str(sites["copy"].index))
+    assert rerun == shlex.join(["kb", "add", str(sources["copy"]), *fields, *sites["copy"].args()])
+    again = Proc(sites["copy"], *shlex.split(rerun)[1:])
     build_index([sites["build"].corpus], sites["build"].index, semantic=False)
     assert again.finish() == 0, again.stdout + again.stderr
 
