@@ -296,3 +296,15 @@ def test_kb_add_killed_at_each_step_is_finished_by_kb_index_or_a_rerun(tmp_path:
         assert set(indexed) == {"charte", "gros-rapport"}, step
         assert (indexed["gros-rapport"]["publisher"], indexed["gros-rapport"]["url"]) == ("Observatoire", "https://exemple.org/gros")
         assert _hits(site, "dernière phrase") == 1, step  # the whole file, indexed once
+
+
+def test_kb_remove_killed_between_catalogue_and_file_is_finished_by_the_next_build(site: Site) -> None:
+    killed = Proc(site, "remove", "charte", *site.args(), fault="remove")
+    assert killed.finish() == -signal.SIGKILL and "Retiré" not in killed.stdout
+    assert "charte.md" in _visible(site) and "charte.md" not in _entries(site) and _leftovers(site) == [".kb-journal.json"]
+    said: list[str] = []
+    report = build_index([site.corpus], site.index, semantic=False, notify=said.append)  # what `kb index` runs
+    assert said == ["Un `kb remove` interrompu a été terminé : charte (charte.md) est retiré du corpus et du catalogue ; "
+                    "la prochaine construction (`kb index`) le retire de l'index."]
+    assert report.removed == ["charte"] and set(_indexed(site)) == {"guide"}
+    assert _visible(site) == {"guide.md"} and _leftovers(site) == []
