@@ -16,7 +16,8 @@ from pathlib import Path
 
 from indexer.catalogue import document_id, load_catalogue
 from indexer.catalogue_edit import TEMP_PREFIX
-from indexer.journal import Intent, checkpoint, clear_journal, digest, file_digest, finish_add, finish_remove, write_journal, write_new
+from indexer.journal import (Conflict, Intent, checkpoint, clear_journal, digest, file_digest, finish_add, finish_remove, recover,
+                             write_journal, write_new)
 from indexer.loaders import load_document
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_file_once, read_source, sniff_format
@@ -132,7 +133,12 @@ def apply_add(plan: AddPlan, *, wait: float = 0.0, notify: Notify | None = None,
             (folder / intent.temp).unlink(missing_ok=True)
             clear_journal(folder)
             raise
-        finish_add(folder, intent)
+        try:
+            finish_add(folder, intent)
+        except Conflict:  # a file was put there by hand meanwhile: undo, never replace it
+            recover(folder)
+            raise KBError(f"{plan.target} appeared in the corpus while {plan.source} was being added; nothing was added",
+                          hint="run the command again: another name will be chosen") from None
         clear_journal(folder)
     return plan
 

@@ -105,7 +105,7 @@ def write_new(path: Path, raw: bytes) -> None:
     fsync_dir(path.parent)
 
 
-class _Conflict(Exception):
+class Conflict(Exception):
     """The target name holds other bytes than the ones being added."""
 
 
@@ -114,7 +114,7 @@ def finish_add(folder: Path, intent: Intent) -> None:
     target, temp = folder / intent.name, folder / intent.temp
     in_place = file_digest(target)
     if (in_place is not None and in_place != intent.sha256) or (in_place is None and not temp.exists()):
-        raise _Conflict(target)  # another file took the name, or the bytes are gone
+        raise Conflict(target)  # another file took the name, or the bytes are gone
     if catalogue_entry(folder, intent.name) != intent.entry:
         set_entry(folder, intent.name, intent.entry)
     checkpoint("catalogue")
@@ -130,10 +130,10 @@ def _link_without_replacing(temp: Path, target: Path) -> None:
     try:
         os.link(temp, target)
     except FileExistsError:
-        raise _Conflict(target) from None
+        raise Conflict(target) from None
     except OSError:  # no hard links on this file system: check, then rename (under the lock)
         if target.exists():
-            raise _Conflict(target) from None
+            raise Conflict(target) from None
         os.rename(temp, target)
 
 
@@ -171,7 +171,7 @@ def _settle(folder: Path, intent: Intent) -> str:
     if intent.committed:
         try:
             finish_add(folder, intent)
-        except _Conflict:
+        except Conflict:
             pass
         else:
             return (f"Un `kb add` interrompu a été terminé : {intent.name} (document {intent.doc_id}) est dans le corpus "
