@@ -1,14 +1,25 @@
 """`kb add FILE` and `kb remove DOC_ID`: the corpus grows and shrinks without editing YAML by hand,
-and the index follows incrementally."""
+and the index follows incrementally. Each command holds the writer locks (indexer/writers.py)
+from before it changes anything until its rebuild is done: it never changes the corpus and then
+finds another build running."""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from indexer.writers import corpus_folders, writer_lock, writer_wait
 from kb.cli import index_option
 from kb.config import corpus_dirs, index_dir
+from kb.errors import AlreadyInCorpusError, KBError
+
+if TYPE_CHECKING:
+    from indexer.adding import AddPlan
 
 SHOWN_SECTIONS = 15
 
@@ -21,35 +32,67 @@ def _corpus(corpus: str | None) -> Path:
     return folder
 
 
-def _rebuild(corpus: str | None, index_path: str | None) -> None:
-    """The incremental build of what the index is built from (--corpus, else $KB_CORPUS or ./corpus)."""
+wait_option = click.option(
+    "--wait", "wait", type=click.FloatRange(min=0), default=None,
+    help="Secondes d'attente au plus quand un autre processus écrit dans le corpus ou l'index "
+         "(défaut : $KB_WRITER_WAIT, sinon 600 ; 0 : refuser aussitôt).",
+)
+
+
+def say(message: str) -> None:
+    """A message for the operator while a writer waits or settles an interrupted change."""
+    click.echo(message, err=True)
+
+
+@contextmanager
+def _write_errors() -> Iterator[None]:
+    """A folder that refuses a write (permissions, full disk) as a message, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or "the corpus or the index"
+        raise KBError(f"cannot write {where} ({exc.strerror or exc})",
+                      hint="fix that folder's permissions or free some space, then run the command again: "
+                      "what was left half-done is finished or undone first") from exc
+
+
+def index_command(corpus: str | None, index_path: str | None) -> str:
+    """The `kb index` command that indexes what `kb add` / `kb remove` changed."""
+    args = ["kb", "index"] + (["--corpus", corpus] if corpus else []) + (["--index", index_path] if index_path else [])
+    return shlex.join(args)
+
+
+def _rebuild(corpus: str | None, index_path: str | None, wait: float, unfinished: str) -> None:
+    """The incremental build of what the index is built from (--corpus, else $KB_CORPUS or
+    ./corpus), keeping the index's mode (with or without vectors); `unfinished` says what is in
+    the corpus when the build does not finish."""
     from indexer.build import build_index
     from indexer.cli import print_report
+    from kb.semantic.vectors import has_vectors
+    from kb.storage.layout import current_build
 
-    print_report(build_index(corpus_dirs([corpus] if corpus else None), index_dir(index_path)))
+    root = index_dir(index_path)
+    current = current_build(root)
+    try:
+        report = build_index(corpus_dirs([corpus] if corpus else None), root, semantic=current is None or has_vectors(current),
+                             wait=wait, notify=say)
+    except BaseException:
+        say(f"{unfinished}, mais l'index n'a pas été mis à jour : lancez `{index_command(corpus, index_path)}`.")
+        raise
+    print_report(report)
 
 
-@click.command("add")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--title", help="Titre du document (sinon : celui que donne le fichier).")
-@click.option("--publisher", help="Éditeur ou auteur (organisation).")
-@click.option("--date", help="Date de publication, AAAA, AAAA-MM ou AAAA-MM-JJ.")
-@click.option("--url", help="Adresse où le document est publié.")
-@click.option("--licence", help="Licence (par exemple CC-BY-4.0).")
-@click.option("--kind", help="Genre : rapport, dossier de presse, guide, charte…")
-@click.option("--lang", "language", help="Langue (fr par défaut).")
-@click.option("--corpus", type=click.Path(file_okay=False), help="Dossier du corpus (défaut : $KB_CORPUS ou ./corpus).")
-@index_option
-@click.option("--dry-run", is_flag=True, help="Montrer ce qui serait ajouté, sans rien changer.")
-def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | None, url: str | None, licence: str | None,
-            kind: str | None, language: str | None, corpus: str | None, index_path: str | None, dry_run: bool) -> None:
-    """Ajouter un document au corpus (copié sous un nom lisible, fiche écrite dans catalogue.yaml), puis mettre l'index à jour."""
-    from indexer.adding import apply_add, plan_add
+def _already_there(exc: AlreadyInCorpusError, corpus: str | None, index_path: str | None) -> KBError:
+    """The refusal of a file the corpus holds, saying to run `kb index` when it is not indexed yet."""
+    from indexer.adding import is_indexed
 
-    folder = _corpus(corpus)
-    fields = {"title": title, "publisher": publisher, "date": date, "url": url, "licence": licence, "kind": kind,
-              "language": language}
-    plan = plan_add(file, folder, fields)
+    if is_indexed(Path(exc.path), index_dir(index_path)):
+        return exc
+    return KBError(f"{exc.message}, not yet in the index {index_dir(index_path)} (an earlier `kb add` was interrupted, or its build failed)",
+                   hint=f"run `{index_command(corpus, index_path)}` to index it")
+
+
+def _show(plan: AddPlan) -> None:
     doc = plan.document
     click.echo(f"Document : {doc.meta.title}")
     click.echo(f"  identifiant : {plan.entry['id']}, copié vers {plan.target}")
@@ -67,22 +110,62 @@ def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | No
     click.echo(f"  catégories (passages) : {cats}")
     for warning in doc.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+
+
+@click.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="Titre du document (sinon : celui que donne le fichier).")
+@click.option("--publisher", help="Éditeur ou auteur (organisation).")
+@click.option("--date", help="Date de publication, AAAA, AAAA-MM ou AAAA-MM-JJ.")
+@click.option("--url", help="Adresse où le document est publié.")
+@click.option("--licence", help="Licence (par exemple CC-BY-4.0).")
+@click.option("--kind", help="Genre : rapport, dossier de presse, guide, charte…")
+@click.option("--lang", "language", help="Langue (fr par défaut).")
+@click.option("--corpus", type=click.Path(file_okay=False), help="Dossier du corpus (défaut : $KB_CORPUS ou ./corpus).")
+@index_option
+@wait_option
+@click.option("--dry-run", is_flag=True, help="Montrer ce qui serait ajouté, sans rien changer.")
+def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | None, url: str | None, licence: str | None,
+            kind: str | None, language: str | None, corpus: str | None, index_path: str | None, wait: float | None,
+            dry_run: bool) -> None:
+    """Ajouter un document au corpus (copié sous un nom lisible, fiche écrite dans catalogue.yaml), puis mettre l'index à jour."""
+    from indexer.adding import apply_add, plan_add
+
+    folder = _corpus(corpus)
+    fields = {"title": title, "publisher": publisher, "date": date, "url": url, "licence": licence, "kind": kind,
+              "language": language}
+    seconds = writer_wait(wait)
+    try:  # read and analysed before taking the lock: only placing, copying and indexing wait
+        plan = plan_add(file, folder, fields, check_duplicates=dry_run)
+    except AlreadyInCorpusError as exc:
+        raise _already_there(exc, corpus, index_path) from None
     if dry_run:
+        _show(plan)
         click.echo("Simulation (--dry-run) : rien n'a été changé.")
         return
-    apply_add(plan)
-    _rebuild(corpus, index_path)
+    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+                                      wait=seconds, notify=say):
+        try:
+            plan = apply_add(plan, index=index_dir(index_path))
+        except AlreadyInCorpusError as exc:
+            raise _already_there(exc, corpus, index_path) from None
+        _show(plan)
+        _rebuild(corpus, index_path, seconds, f"Le document {plan.entry['id']} est dans le corpus ({plan.target.name}), avec sa fiche du catalogue")
 
 
 @click.command("remove")
 @click.argument("doc_id")
 @click.option("--corpus", type=click.Path(file_okay=False), help="Dossier du corpus (défaut : $KB_CORPUS ou ./corpus).")
 @index_option
-def remove_cmd(doc_id: str, corpus: str | None, index_path: str | None) -> None:
+@wait_option
+def remove_cmd(doc_id: str, corpus: str | None, index_path: str | None, wait: float | None) -> None:
     """Retirer un document du corpus (son fichier et sa fiche du catalogue), puis mettre l'index à jour."""
     from indexer.adding import remove_document
 
     folder = _corpus(corpus)
-    removed = remove_document(doc_id, folder)
-    click.echo(f"Retiré : {doc_id} ({removed.name})")
-    _rebuild(corpus, index_path)
+    seconds = writer_wait(wait)
+    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+                                      wait=seconds, notify=say):
+        removed = remove_document(doc_id, folder)
+        click.echo(f"Retiré : {doc_id} ({removed.name})")
+        _rebuild(corpus, index_path, seconds, f"Le document {doc_id} est retiré du corpus et du catalogue")

@@ -1,27 +1,37 @@
 """Adding a document to the corpus and taking one out, without editing YAML by hand: the file is
 copied under a readable name and its catalogue entry written with a round-trip YAML library,
-so the catalogue keeps its comments and order."""
+so the catalogue keeps its comments and order. Both happen under the folder's writer lock
+(indexer/writers.py), recorded first in its journal (indexer/journal.py): a name is chosen and
+checked under the lock, never overwrites a file, and an interrupted change is finished or undone
+by the next writer."""
 
 from __future__ import annotations
 
-import hashlib
-import shutil
+import os
+import secrets
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-from indexer.catalogue import CATALOGUE_NAME, document_id, load_catalogue
+from indexer.catalogue import document_id, load_catalogue
+from indexer.catalogue_edit import TEMP_PREFIX
+from indexer.journal import (Conflict, Intent, checkpoint, clear_journal, digest, file_digest, finish_add, finish_remove, recover,
+                             write_journal, write_new)
 from indexer.loaders import load_document
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_file_once, read_source, sniff_format
 from indexer.passages import make_passages
+from indexer.sources import content_hash
 from indexer.text import slugify
-from kb.errors import DocumentError, KBError
+from indexer.writers import Notify, writer_lock
+from kb.errors import AlreadyInCorpusError, DocumentError, KBError
 from kb.models import LoadedDocument, Passage
+from kb.storage.layout import current_build, read_manifest
 
-# The catalogue fields `kb add` sets, in the order they are written.
-ENTRY_FIELDS = ("id", "title", "publisher", "kind", "language", "licence", "date", "url")
+# The command-line option that gives each field, to say how to run an undone `kb add` again.
+OPTIONS = {"title": "--title", "publisher": "--publisher", "date": "--date", "url": "--url", "licence": "--licence",
+           "kind": "--kind", "language": "--lang"}
 
 
 @dataclass
@@ -34,10 +44,8 @@ class AddPlan:
     document: LoadedDocument
     passages: list[Passage]
     categories: Counter[str] = field(default_factory=Counter)
-
-
-def _digest(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
+    raw: bytes = b""  # the bytes read and shown: the very ones copied into the corpus
+    given: dict[str, str] = field(default_factory=dict)  # the fields given on the command line
 
 
 def corpus_documents(corpus: Path) -> dict[str, Path]:
@@ -45,7 +53,7 @@ def corpus_documents(corpus: Path) -> dict[str, Path]:
     catalogue = load_catalogue(corpus)
     out: dict[str, Path] = {}
     for path in sorted(corpus.iterdir()):
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES:
             out[document_id(path, catalogue.get(path.name), _front_matter(path))] = path
     return out
 
@@ -59,30 +67,39 @@ def _front_matter(path: Path) -> dict[str, str]:
     return split_front_matter(source.text, str(path)).fields if sniff_format(source) == "markdown" else {}
 
 
-def plan_add(source: Path, corpus: Path, fields: dict[str, str | None]) -> AddPlan:
+def plan_add(source: Path, corpus: Path, fields: dict[str, str | None], *, check_duplicates: bool = True) -> AddPlan:
     """Read `source` as the build would, refuse it when the corpus already holds it, and choose
-    its name and id (from --title, else the title the file gives, else its name)."""
+    its name and id (from --title, else the title the file gives, else its name). Without the
+    writer lock this is a preview: apply_add chooses again under the lock."""
     raw = read_file_once(source, MAX_FILE_BYTES, follow=True)
-    documents = corpus_documents(corpus)
-    digest = _digest(raw)
-    for doc_id, path in documents.items():
-        if _digest(path.read_bytes()) == digest:
-            raise KBError(f"{source} is already in the corpus: document '{doc_id}' ({path.name})",
-                          hint=f"to replace it, `kb remove {doc_id}` first")
     given = {k: v for k, v in fields.items() if v}
     document = load_document(source, dict(given), raw=raw)
-    title = given.get("title") or document.meta.title
-    base = slugify(title, max_length=60) or slugify(source.stem) or "document"
+    passages = make_passages(document)
+    plan = AddPlan(source, corpus / source.name, {}, document, passages, raw=raw, given=given)
+    plan.categories = _categories(document, passages)
+    return _placed(plan, corpus, check_duplicates)
+
+
+def _placed(plan: AddPlan, corpus: Path, check_duplicates: bool = True) -> AddPlan:
+    """`plan` with an id and a file name free in `corpus` now: no document of that id, no file
+    and no catalogue entry of that name; refused when `corpus` holds the same bytes."""
+    documents = corpus_documents(corpus)
+    if check_duplicates:
+        sha = digest(plan.raw)
+        for doc_id, path in documents.items():
+            if file_digest(path) == sha:
+                raise AlreadyInCorpusError(str(plan.source), doc_id, str(path))
+    entries = load_catalogue(corpus).entries
+    title = plan.given.get("title") or plan.document.meta.title
+    base = slugify(title, max_length=60) or slugify(plan.source.stem) or "document"
+    suffix = plan.source.suffix.lower()
     doc_id, n = base, 1
-    while doc_id in documents or (corpus / f"{doc_id}{source.suffix.lower()}").exists():
+    while doc_id in documents or os.path.lexists(corpus / f"{doc_id}{suffix}") or f"{doc_id}{suffix}" in entries:
         n += 1
         doc_id = f"{base}-{n}"
-    entry = {"id": doc_id, **given}
-    document = replace(document, meta=replace(document.meta, id=doc_id))  # read once: only the id was unknown
-    passages = make_passages(document)
-    plan = AddPlan(source, corpus / f"{doc_id}{source.suffix.lower()}", entry, document, passages)
-    plan.categories = _categories(document, passages)
-    return plan
+    document = replace(plan.document, meta=replace(plan.document.meta, id=doc_id))  # read once: only the id was unknown
+    return replace(plan, target=corpus / f"{doc_id}{suffix}", entry={"id": doc_id, **plan.given}, document=document,
+                   passages=make_passages(document))
 
 
 def _categories(document: LoadedDocument, passages: list[Passage]) -> Counter[str]:
@@ -96,65 +113,70 @@ def _categories(document: LoadedDocument, passages: list[Passage]) -> Counter[st
     return counts
 
 
-def apply_add(plan: AddPlan) -> None:
-    """Copy the file into the corpus and write its catalogue entry (comments and order kept)."""
-    shutil.copyfile(plan.source, plan.target)
-    try:
-        _edit_catalogue(plan.target.parent, lambda docs: docs.__setitem__(plan.target.name, _entry_map(plan.entry)))
-    except BaseException:
-        plan.target.unlink(missing_ok=True)  # no file without its entry
-        raise
+def apply_add(plan: AddPlan, *, wait: float = 0.0, notify: Notify | None = None, index: Path | None = None) -> AddPlan:
+    """Under the folder's writer lock, choose the name again, then copy the bytes to a hidden
+    name, sync them, write the catalogue entry (comments and order kept) and give the file its
+    name, all recorded first in the journal (with the command that adds it again into `index`,
+    should it be undone). Returns the plan as carried out."""
+    folder = plan.target.parent
+    with writer_lock([folder], None, wait=wait, notify=notify):
+        plan = _placed(plan, folder)
+        intent = Intent("add", plan.target.name, plan.entry["id"], digest(plan.raw), entry=dict(plan.entry),
+                        temp=f"{TEMP_PREFIX}add-{secrets.token_hex(8)}{plan.target.suffix}", command=add_command(plan, folder, index))
+        write_journal(folder, intent)
+        try:
+            write_new(folder / intent.temp, plan.raw)
+            checkpoint("temp")
+            intent.committed = True
+            write_journal(folder, intent)  # the commit point: from here on, the next writer rolls forward
+        except BaseException:
+            (folder / intent.temp).unlink(missing_ok=True)
+            clear_journal(folder)
+            raise
+        try:
+            finish_add(folder, intent)
+        except Conflict:  # a file was put there by hand meanwhile: undo, never replace it
+            recover(folder)
+            raise KBError(f"{plan.target} appeared in the corpus while {plan.source} was being added; nothing was added",
+                          hint="run the command again: another name will be chosen") from None
+        clear_journal(folder)
+    return plan
 
 
-def remove_document(doc_id: str, corpus: Path) -> Path:
-    """Take `doc_id` out of the corpus (its file and catalogue entry); returns the removed file."""
-    documents = corpus_documents(corpus)
-    path = documents.get(doc_id)
-    if path is None:
-        known = ", ".join(sorted(documents)) or "none"
-        raise KBError(f"no document '{doc_id}' in {corpus}", hint=f"documents: {known}")
-    _edit_catalogue(corpus, lambda docs: docs.pop(path.name, None))
-    path.unlink()
+def add_command(plan: AddPlan, folder: Path, index: Path | None = None) -> str:
+    """The `kb add` command that adds `plan` again, with the fields given, from any folder."""
+    args = ["kb", "add", str(plan.source.absolute())]
+    for key, value in plan.given.items():
+        args += [OPTIONS.get(key, f"--{key}"), value]
+    args += ["--corpus", str(folder.absolute())] + (["--index", str(index.absolute())] if index else [])
+    return shlex.join(args)
+
+
+def remove_document(doc_id: str, corpus: Path, *, wait: float = 0.0, notify: Notify | None = None) -> Path:
+    """Take `doc_id` out of the corpus (its catalogue entry and file), under the folder's writer
+    lock and recorded first in its journal; returns the removed file."""
+    with writer_lock([corpus], None, wait=wait, notify=notify):
+        documents = corpus_documents(corpus)
+        path = documents.get(doc_id)
+        if path is None:
+            known = ", ".join(sorted(documents)) or "none"
+            raise KBError(f"no document '{doc_id}' in {corpus}", hint=f"documents: {known}")
+        intent = Intent("remove", path.name, doc_id, file_digest(path) or "", committed=True)
+        write_journal(corpus, intent)  # decided: from here on, the next writer rolls forward
+        finish_remove(corpus, intent)
+        clear_journal(corpus)
     return path
 
 
-def _entry_map(entry: dict[str, str]) -> Any:
-    from ruamel.yaml.comments import CommentedMap
-
-    ordered = CommentedMap()
-    for key in ENTRY_FIELDS:
-        if entry.get(key):
-            ordered[key] = entry[key]
-    for key, value in entry.items():
-        if key not in ordered:
-            ordered[key] = value
-    return ordered
-
-
-def _edit_catalogue(corpus: Path, change: Any) -> None:
-    """Load `corpus/catalogue.yaml` round-trip, apply `change` to its `documents` mapping, write
-    it back through a temporary file (an interrupted write leaves the old catalogue)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.error import YAMLError
-
-    path = corpus / CATALOGUE_NAME
-    yaml = YAML()  # round-trip: comments, key order and quoting are kept
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    # Unknown stays written as `null`, as the catalogue's own convention has it (ruamel would
-    # write an empty value).
-    yaml.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
+def is_indexed(path: Path, root: Path) -> bool:
+    """Whether the index at `root` holds `path` as it is now (bytes and catalogue entry)."""
+    build = current_build(root)
+    if build is None:
+        return False
     try:
-        data = yaml.load(path.read_text(encoding="utf-8")) if path.exists() else None
-    except (OSError, YAMLError) as exc:
-        raise DocumentError(str(path), f"cannot read the catalogue: {exc}", hint="fix the YAML, then run the command again") from exc
-    if data is None:
-        data = CommentedMap()
-    if "documents" not in data or data["documents"] is None:
-        data["documents"] = CommentedMap()
-    change(data["documents"])
-    tmp = path.with_suffix(".yaml.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        yaml.dump(data, fh)
-    tmp.replace(path)
+        files = read_manifest(build).get("files", {})
+        want = content_hash(path.read_bytes(), load_catalogue(path.parent).get(path.name))
+    except (OSError, ValueError, KBError):
+        return False
+    real = os.path.realpath(path)
+    return any(os.path.realpath(key) == real and f.get("doc_id") and f.get("hash") == want for key, f in files.items())

@@ -3,10 +3,8 @@ fresh directory, verified, and switched in atomically; operator errors become me
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import hashlib
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.diskspace import check_free_space, operator_errors
+from indexer.journal import checkpoint
+from indexer.writers import Notify, corpus_folders, writer_lock
 from indexer.changes import Changes
 from indexer.loaders.source import MAX_FILE_BYTES
 from indexer.passages import make_passages
@@ -23,16 +23,16 @@ from indexer.writer import BuildPlan, Progress, cleanup, write_build
 from kb.citations.case import acronyms
 from kb.analysis.batch import analyse_groups
 from kb.categories.classify import Classifier
-from kb.errors import IndexDamagedError, IndexLockedError, KBError
+from kb.errors import IndexDamagedError, KBError
 from kb.storage.integrity import verify_build
-from kb.storage.layout import LOCK, current_build, finished_builds, read_manifest
+from kb.storage.layout import current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
 from kb.semantic.model import load_embedder
 from kb.semantic.vectors import has_vectors
 from kb.storage.schema import SCHEMA_VERSION, build_schema
 from indexer.text import count_words
 
-__all__ = ["BuildReport", "Progress", "build_index", "build_lock"]
+__all__ = ["BuildReport", "Progress", "build_index"]
 
 
 @contextmanager
@@ -46,30 +46,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-@contextmanager
-def build_lock(root: Path) -> Iterator[None]:
-    """One build at a time per index root; a second one fails at once with a clear message."""
-    root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / LOCK, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "unknown"
-            raise IndexLockedError(
-                f"another build is already running on {root} (pid {holder})",
-                hint="wait for it to finish; the current index keeps serving meanwhile",
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
-    finally:
-        fh.close()
 
 
 def _config_hash() -> str:
@@ -91,12 +67,16 @@ def build_index(
     force: bool = False,
     follow_symlinks: bool = False,
     semantic: bool = True,
+    wait: float = 0.0,
+    notify: Notify | None = None,
 ) -> BuildReport:
     """Index `corpus` into `root`; unchanged files are reused unless `force`, and the current
-    build keeps serving until the verified new one replaces it."""
+    build keeps serving until the verified new one replaces it. The corpus folders and the index
+    are held against other writers (waiting `wait` seconds at most; `notify` hears why)."""
     started = time.perf_counter()
     report = BuildReport(index_path=root)
-    with operator_errors(root), build_lock(root), paused_gc():
+    locks = writer_lock(corpus_folders(corpus), root, wait=wait, notify=notify, create=False)
+    with operator_errors(root), locks, paused_gc():
         previous = current_build(root)
         old = None if force else _reusable(previous, report)
         old_files: dict[str, dict[str, Any]] = old["files"] if old else {}
@@ -115,6 +95,7 @@ def build_index(
         plan = state.plan(base, max_bytes, progress)
         _fail_if_strict(strict, report)
         _describe(plan, report)
+        checkpoint("build")
         plan.config = _config_hash()
         plan.warnings = report.warnings + report.skipped
         plan.semantic = semantic

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from indexer.add_cli import say, wait_option
 from kb.cli import index_option
 from kb.config import corpus_dirs, index_dir
 
@@ -36,11 +37,13 @@ def register(group: click.Group) -> None:
 @click.option("--verify", is_flag=True, help="Only check the current build (checksums, every passage read, a query per field).")
 @click.option("--no-semantic", "no_semantic", is_flag=True, help="Store no passage vectors: search by words alone (faster build).")
 @click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that lead outside the corpus folders (off: they are skipped with a warning).")
+@wait_option
 def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max_bytes: int | None, jobs: int, quiet: bool,
-              force: bool, verify: bool, follow_symlinks: bool, no_semantic: bool) -> None:
+              force: bool, verify: bool, follow_symlinks: bool, no_semantic: bool, wait: float | None) -> None:
     """Build (or update) the index from the corpus; the new build is verified, then switched in atomically."""
     from indexer.build import build_index
     from indexer.loaders.source import MAX_FILE_BYTES
+    from indexer.writers import writer_wait
 
     root = index_dir(index_path)
     if verify:
@@ -63,6 +66,7 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
     report = build_index(
         corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
         n_process=jobs, force=force, follow_symlinks=follow_symlinks, semantic=not no_semantic,
+        wait=writer_wait(wait), notify=say,
     )
     print_report(report, summary=not quiet)
     if strict and (report.warnings or report.skipped):

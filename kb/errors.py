@@ -42,7 +42,18 @@ class IndexDamagedError(KBError):
 
 
 class IndexLockedError(KBError):
-    """Another build holds the index lock."""
+    """Another writer (`kb index`, `kb add`, `kb remove`) holds a lock we waited for in vain."""
+
+
+class AlreadyInCorpusError(KBError):
+    """`kb add` of bytes the corpus already holds: `doc_id` and `path` name the document there."""
+
+    def __init__(self, source: str, doc_id: str, path: str) -> None:
+        super().__init__(f"{source} is already in the corpus: document '{doc_id}' ({path.rsplit('/', 1)[-1]})",
+                         hint=f"to replace it, `kb remove {doc_id}` first")
+        self.source = source
+        self.doc_id = doc_id
+        self.path = path
 
 
 class NotFoundError(KBError):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
 
 from indexer import writer as writer_module
-from indexer.build import build_index, build_lock
+from indexer.build import build_index
+from indexer.writers import writer_lock
 from kb.errors import IndexLockedError, KBError
 from kb.storage.layout import BUILDS, current_build, read_manifest
 from kb.search import SearchRequest, search
@@ -88,11 +90,27 @@ def test_interrupted_build_leftovers_are_cleaned(corpus_copy: Path, tmp_path: Pa
     assert not leftover.exists()
 
 
-def test_second_build_fails_fast_while_one_holds_the_lock(corpus_copy: Path, tmp_path: Path) -> None:
+def test_a_build_refused_by_another_writer_changes_nothing_and_one_under_our_own_lock_runs(corpus_copy: Path, tmp_path: Path) -> None:
     root = tmp_path / "idx"
-    with build_lock(root):
-        with pytest.raises(IndexLockedError, match="another build is already running"):
-            build_index([corpus_copy], root)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # another writer: flock excludes another thread's open file as well
+        with writer_lock([corpus_copy], root):
+            taken.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(60)
+        with pytest.raises(IndexLockedError, match=r"another writer \(pid \d+ : .*\) is working on .*nothing was changed"):
+            build_index([corpus_copy], root, wait=0.3)
+        assert current_build(root) is None
+    finally:
+        release.set()
+        holder.join()
+    with writer_lock([corpus_copy], root):  # what `kb add` does: hold the locks, then build
+        assert build_index([corpus_copy], root).documents == 3
 
 
 def test_bad_files_are_skipped_counted_and_remembered(corpus_copy: Path, tmp_path: Path) -> None:

@@ -56,14 +56,18 @@ def test_two_concurrent_builds_one_waits_its_turn_with_a_message(corpus_copy: Pa
     first = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")
     lock = root / "build.lock"
     deadline = time.monotonic() + 60
-    while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+    while not (lock.exists() and lock.read_text().split("\n")[0] == str(first.pid)):
         assert time.monotonic() < deadline and first.poll() is None, "the first build never took the lock"
         time.sleep(0.05)
+    refused = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q", "--wait", "0")
+    out0, err0 = refused.communicate(timeout=120)
+    assert refused.returncode == 1 and f"another writer (pid {first.pid} : kb index --corpus" in err0 and "Traceback" not in err0
     second = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")
     out2, err2 = second.communicate(timeout=120)
     out1, err1 = first.communicate(timeout=120)
     assert first.returncode == 0, err1
-    assert second.returncode == 1 and "another build is already running" in err2 and "Traceback" not in err2
+    assert second.returncode == 0 and err2.count("En attente d'un autre processus") == 1 and f"(pid {first.pid} : kb index" in err2
+    assert "Index à jour (rien n'a changé)" in out2
     assert KnowledgeBase(root).stats()["passages"] == 106
 
 
