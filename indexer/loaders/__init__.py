@@ -9,6 +9,8 @@ from indexer.catalogue import build_meta
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.html import load_html
 from indexer.loaders.markdown import load_markdown_body
+from indexer.loaders.isolation import run_isolated
+from indexer.loaders.limits import Limits
 from indexer.loaders.pdf import read_pdf
 from indexer.loaders.pdflayout import PdfLayout
 from indexer.loaders.pdftext import load_pdf_text
@@ -26,9 +28,23 @@ def load_document(
     max_bytes: int = MAX_FILE_BYTES,
     name: str | None = None,
     raw: bytes | None = None,
+    limits: Limits = Limits(),
 ) -> LoadedDocument:
-    """Load one file (or the bytes already read from it) into blocks; raises DocumentError
-    when nothing can be indexed."""
+    """Load one file (or the bytes already read from it) into blocks, in a child process under
+    `limits` (a hostile file costs at most those); raises DocumentError when nothing can be
+    indexed."""
+    return run_isolated(read_document, str(path), limits, path, entry, max_bytes, name, raw)
+
+
+def read_document(
+    path: Path,
+    entry: dict[str, Any] | None,
+    max_bytes: int,
+    name: str | None,
+    raw: bytes | None,
+    limits: Limits,
+) -> LoadedDocument:
+    """load_document's work, in the calling process."""
     source = read_source(path, max_bytes, raw)
     warnings = list(source.warnings)
     fmt = sniff_format(source)
@@ -46,7 +62,7 @@ def load_document(
         elif fmt == "html":
             extracted_title = load_html(source.text, builder, language)
         elif fmt == "pdf":
-            content = read_pdf(source.raw, str(path))
+            content = read_pdf(source.raw, str(path), max_seconds=limits.seconds, max_memory=limits.memory)
             warnings.extend(content.warnings)
             extracted_title = PdfLayout(content, builder).run()
             # The PDF's own metadata, below the catalogue (build_meta: catalogue first).
