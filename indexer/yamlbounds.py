@@ -24,9 +24,10 @@ class AliasBombError(yaml.YAMLError):
         super().__init__(self.problem)
 
 
-def compose_bounded(text: str, limit: int = MAX_EXPANDED_NODES) -> yaml.Node | None:
+def compose_bounded(text: str, limit: int = MAX_EXPANDED_NODES, first_line: int = 1) -> yaml.Node | None:
     """The node graph of one YAML document (safe tags only); AliasBombError when expanding its
-    aliases would give more than `limit` nodes."""
+    aliases would give more than `limit` nodes (lines counted from `first_line`, for YAML that
+    starts inside a file)."""
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -37,7 +38,7 @@ def compose_bounded(text: str, limit: int = MAX_EXPANDED_NODES) -> yaml.Node | N
         total = _expanded(root, sizes, limit)
         if total > limit:
             node = _innermost_over(root, sizes, limit)
-            raise AliasBombError(node.start_mark.line + 1, total, limit)
+            raise AliasBombError(node.start_mark.line + first_line, total, limit)
     return root
 
 
@@ -52,9 +53,9 @@ def construct(root: yaml.Node | None) -> Any:
         loader.dispose()
 
 
-def load_bounded(text: str, limit: int = MAX_EXPANDED_NODES) -> Any:
+def load_bounded(text: str, limit: int = MAX_EXPANDED_NODES, first_line: int = 1) -> Any:
     """yaml.safe_load with the alias bound of compose_bounded."""
-    return construct(compose_bounded(text, limit))
+    return construct(compose_bounded(text, limit, first_line))
 
 
 def children(node: yaml.Node) -> list[yaml.Node]:

@@ -48,9 +48,9 @@ def split_front_matter(text: str, name: str) -> FrontMatter:
     if len(block) > MAX_FRONT_MATTER_CHARS:
         return FrontMatter({}, body, body_line, [f"{name}:1: front matter over {MAX_FRONT_MATTER_CHARS} characters; ignored"])
     try:
-        data = load_bounded(block)
+        data = load_bounded(block, first_line=2)
     except AliasBombError as exc:
-        return FrontMatter({}, body, body_line, [f"{name}:{exc.line + 1}: front matter ignored: {exc.problem} "
+        return FrontMatter({}, body, body_line, [f"{name}:{exc.line}: front matter ignored: {exc.problem} "
                                                  "(write the values out instead of nesting aliases)"])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
