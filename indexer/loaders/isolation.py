@@ -16,12 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from indexer.loaders.limits import Limits, ReadingLimit, memory_limit
+from indexer.loaders.limits import HOSTILE_HINT, Limits, ReadingLimit, memory_limit
 from kb.errors import DocumentError
 
 KILL_GRACE = 15.0  # seconds past the time limit before a reader that ignores its alarm is killed
-HOSTILE_HINT = ("the file may be built to exhaust readers (a decompression bomb, a reference cycle, "
-                "pathological nesting); check where it comes from")
 T = TypeVar("T")
 
 

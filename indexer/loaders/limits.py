@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 MAX_SECONDS = 120.0  # per file; a PDF stops between pages past it, any file is interrupted inside a page
 MAX_MEMORY_BYTES = 512 * 1024 * 1024  # beyond the build's own; reading the Debian manual (265 pages) peaks at 70 MB
+HOSTILE_HINT = ("the file may be built to exhaust readers (a decompression bomb, a reference cycle, "
+                "pathological nesting); check where it comes from")
 
 
 @dataclass(frozen=True)

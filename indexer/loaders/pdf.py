@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.loaders.limits import MAX_SECONDS, ReadingLimit, memory_limit
+from indexer.loaders.limits import HOSTILE_HINT, MAX_SECONDS, ReadingLimit, memory_limit
 from indexer.loaders.pdfguard import PageTooLarge, break_reference_cycles, check_page_content
 from kb.errors import DocumentError
 
@@ -139,7 +139,7 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
     if not lines:
         if any("skipped" in w for w in warnings):
             raise DocumentError(name, "no page could be read: " + "; ".join(w.removeprefix(f"{name}: ") for w in warnings),
-                                hint="the file may be built to exhaust readers; check where it comes from")
+                                hint=HOSTILE_HINT)
         raise DocumentError(name, NO_TEXT, hint="run an OCR tool (ocrmypdf) on the file, then add the result")
     return PdfContent(lines, len(pages), float(heights.most_common(1)[0][0]), _outline(pdf), _metadata(pdf), warnings)
 
