@@ -1,6 +1,6 @@
 """What reading each file in a child process costs: every file loaded in process
-(read_document) and in a forked child under the limits (load_document), alternately, with the
-largest child's peak memory.
+(read_document) and with its parser in a forked child under the limits (load_document),
+alternately, with the largest child's peak memory.
 
     python -m bench.performance.file_isolation FILE [FILE ...] [--rounds 3] [--as-build]
 
@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 from indexer.loaders import load_document, read_document
-from indexer.loaders.limits import Limits
-from indexer.loaders.source import MAX_FILE_BYTES
+from indexer.loaders.source import read_source
 
 
 def measure(path: Path, rounds: int) -> dict[str, float]:
@@ -27,7 +26,7 @@ def measure(path: Path, rounds: int) -> dict[str, float]:
     isolated: list[float] = []
     for _ in range(rounds):
         clock = time.perf_counter()
-        read_document(path, None, MAX_FILE_BYTES, None, None, Limits())
+        read_document(path, None, None, read_source(path))
         inside.append(time.perf_counter() - clock)
         clock = time.perf_counter()
         load_document(path, None)

@@ -15,6 +15,8 @@ from indexer.loaders.pdfguard import PageTooLarge, break_reference_cycles, check
 from kb.errors import DocumentError
 
 MAX_PAGES = 2000
+MAX_LINES_PER_PAGE = 2000  # a dense real page has about 100; the layout compares lines with bookmarks
+MAX_OUTLINE_ENTRIES = 5000  # the Debian manual has 430
 X_TOLERANCE = 1.5  # pdfplumber's default (3) glues the words of tightly set TeX output
 NO_TEXT = "aucun texte extractible ; un OCR est nécessaire (PDF numérisé sans couche texte)"
 
@@ -122,7 +124,11 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
         heights[round(float(page.height))] += 1
         try:
             check_page_content(page.page_obj)
-            lines.extend(_page_lines(page, number))
+            page_lines = _page_lines(page, number)
+            if len(page_lines) > MAX_LINES_PER_PAGE:
+                warnings.append(f"{name}: page {number} has {len(page_lines):,} lines; only the first "
+                                f"{MAX_LINES_PER_PAGE:,} are indexed (the limit per page)")
+            lines.extend(page_lines[:MAX_LINES_PER_PAGE])
         except PageTooLarge as exc:
             warnings.append(f"{name}: page {number} skipped: {exc} (the limit per page)")
         except Exception as exc:  # noqa: BLE001 - pdfplumber wraps what interrupts pdfminer
@@ -141,7 +147,10 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
             raise DocumentError(name, "no page could be read: " + "; ".join(w.removeprefix(f"{name}: ") for w in warnings),
                                 hint=HOSTILE_HINT)
         raise DocumentError(name, NO_TEXT, hint="run an OCR tool (ocrmypdf) on the file, then add the result")
-    return PdfContent(lines, len(pages), float(heights.most_common(1)[0][0]), _outline(pdf), _metadata(pdf), warnings)
+    outline = _outline(pdf)
+    if len(outline) >= MAX_OUTLINE_ENTRIES:
+        warnings.append(f"{name}: only the first {MAX_OUTLINE_ENTRIES:,} bookmarks are used (the limit per file)")
+    return PdfContent(lines, len(pages), float(heights.most_common(1)[0][0]), outline, _metadata(pdf), warnings)
 
 
 def _page_lines(page: Any, number: int) -> list[PdfLine]:
@@ -174,6 +183,8 @@ def _outline(pdf: Any) -> list[OutlineEntry]:
             title = " ".join(str(title or "").split())
             if title:
                 out.append(OutlineEntry(title, int(level), page, top))
+            if len(out) >= MAX_OUTLINE_ENTRIES:
+                break
     except PDFNoOutlines:
         return []
     except Exception:  # noqa: BLE001 - a broken outline is no outline: headings then come from type sizes

@@ -78,6 +78,7 @@ class PdfLayout:
 
     def _outline_headings(self) -> dict[int, tuple[int, str]]:
         """Line index → (level, title) for each bookmark found on its page, at or below its height."""
+        self._squashed = [_squash(ln.text) for ln in self.content.lines]
         by_page: dict[int, list[int]] = {}
         for i, ln in enumerate(self.content.lines):
             if i not in self.dropped:
@@ -97,7 +98,7 @@ class PdfLayout:
             ln = self.content.lines[i]
             if entry.top is not None and ln.bottom < entry.top - 2:
                 continue
-            text = _squash(ln.text)
+            text = self._squashed[i]
             if text and (title in text or (len(text) >= 8 and title.startswith(text))):
                 return i
         return None
