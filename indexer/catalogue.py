@@ -11,6 +11,8 @@ import yaml
 
 from kb.errors import DocumentError
 from kb.models import DocumentMeta
+from indexer.isolation import run_isolated
+from indexer.limits import Limits
 from indexer.text import slugify
 from indexer.yamlbounds import AliasBombError, children, compose_bounded, construct
 
@@ -40,12 +42,19 @@ class Catalogue:
         ]
 
 
-def load_catalogue(directory: Path) -> Catalogue:
-    """`directory/catalogue.yaml` (empty when absent); duplicate keys are reported, not merged."""
+def load_catalogue(directory: Path, limits: Limits = Limits()) -> Catalogue:
+    """`directory/catalogue.yaml` (empty when absent); duplicate keys are reported, not merged.
+    Parsed in a child process under `limits`, as documents are: PyYAML slows down with every
+    open flow collection ('[[[[…' of 1,200 levels took 6.5 s before a RecursionError)."""
     path = directory / CATALOGUE_NAME
-    catalogue = Catalogue(path)
     if not path.is_file():
-        return catalogue
+        return Catalogue(path)
+    return run_isolated(lambda: read_catalogue(path), str(path), limits)
+
+
+def read_catalogue(path: Path) -> Catalogue:
+    """load_catalogue's work, in the calling process."""
+    catalogue = Catalogue(path)
     try:
         text = path.read_text(encoding="utf-8")
         root = compose_bounded(text)
@@ -53,6 +62,9 @@ def load_catalogue(directory: Path) -> Catalogue:
     except AliasBombError as exc:
         raise DocumentError(str(path), f"cannot read the catalogue: {exc.problem}", line=exc.line,
                             hint="write the repeated values out instead of nesting aliases") from exc
+    except RecursionError as exc:
+        raise DocumentError(str(path), "cannot read the catalogue: it is nested too deeply",
+                            hint="a catalogue maps file names to flat entries") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DocumentError(str(path), f"cannot read the catalogue: {exc}") from exc
     documents = data.get("documents", {}) if isinstance(data, dict) else {}

@@ -18,6 +18,7 @@ import pytest
 
 from indexer.build import build_lock
 from indexer.catalogue import load_catalogue
+from indexer.limits import Limits
 from indexer.loaders import load_document
 from kb.errors import DocumentError, IndexLockedError
 
@@ -34,7 +35,7 @@ LOAD = """
 import json, resource, sys
 from pathlib import Path
 from indexer.loaders import load_document
-from indexer.loaders.limits import Limits
+from indexer.limits import Limits
 from kb.errors import DocumentError
 seconds, memory = float(sys.argv[2]), int(sys.argv[3])
 out = {}
@@ -192,3 +193,21 @@ def test_a_front_matter_alias_bomb_is_ignored_with_a_warning(tmp_path: Path) -> 
     assert doc.warnings == [f"{path}:8: front matter ignored: aliases (*name) repeat the node on line 8 until the "
                             "document stands for 18,160,343 nodes; the limit is 100,000 (write the values out instead "
                             "of nesting aliases)"]
+
+
+def test_a_catalogue_nested_too_deeply_is_a_message_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "catalogue.yaml").write_text("documents: " + "[" * 500 + "]" * 500, encoding="utf-8")
+    with pytest.raises(DocumentError, match="cannot read the catalogue: it is nested too deeply"):
+        load_catalogue(tmp_path)  # was a RecursionError
+
+
+def test_a_catalogue_that_makes_the_yaml_scanner_quadratic_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
+    """PyYAML slows down with every open flow collection (1,200 levels: 6.5 s, then a bare
+    RecursionError); the catalogue is read under the same time limit as documents."""
+    (tmp_path / "catalogue.yaml").write_text("documents: " + "[" * 200_000, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(DocumentError) as caught:
+        load_catalogue(tmp_path, Limits(seconds=2))
+    assert str(caught.value).startswith(f"{tmp_path / 'catalogue.yaml'}: reading stopped: it takes longer than the "
+                                        "limit of 2 s per file"), str(caught.value)
+    assert time.monotonic() - started < GUARD

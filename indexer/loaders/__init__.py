@@ -9,8 +9,8 @@ from indexer.catalogue import build_meta
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.html import load_html
 from indexer.loaders.markdown import load_markdown_body
-from indexer.loaders.isolation import run_isolated
-from indexer.loaders.limits import Limits
+from indexer.isolation import run_isolated
+from indexer.limits import Limits
 from indexer.loaders.pdf import PdfContent, read_pdf
 from indexer.loaders.pdflayout import PdfLayout
 from indexer.loaders.pdftext import load_pdf_text

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.loaders.limits import HOSTILE_HINT, MAX_SECONDS, ReadingLimit, memory_limit
+from indexer.limits import HOSTILE_HINT, MAX_SECONDS, ReadingLimit, memory_limit
 from indexer.loaders.pdfguard import PageTooLarge, break_reference_cycles, check_page_content
 from kb.errors import DocumentError
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from indexer.loaders.limits import HOSTILE_HINT, Limits, ReadingLimit, memory_limit
+from indexer.limits import HOSTILE_HINT, Limits, ReadingLimit, memory_limit
 from kb.errors import DocumentError
 
 KILL_GRACE = 15.0  # seconds past the time limit before a reader that ignores its alarm is killed
