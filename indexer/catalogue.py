@@ -11,7 +11,10 @@ import yaml
 
 from kb.errors import DocumentError
 from kb.models import DocumentMeta
+from indexer.isolation import run_isolated
+from indexer.limits import Limits
 from indexer.text import slugify
+from indexer.yamlbounds import AliasBombError, children, compose_bounded, construct
 
 CATALOGUE_NAME = "catalogue.yaml"
 FIELDS = ("title", "publisher", "date", "kind", "language", "licence", "url", "url_note", "base_url", "description")
@@ -39,16 +42,29 @@ class Catalogue:
         ]
 
 
-def load_catalogue(directory: Path) -> Catalogue:
-    """`directory/catalogue.yaml` (empty when absent); duplicate keys are reported, not merged."""
+def load_catalogue(directory: Path, limits: Limits = Limits()) -> Catalogue:
+    """`directory/catalogue.yaml` (empty when absent); duplicate keys are reported, not merged.
+    Parsed in a child process under `limits`, as documents are: PyYAML slows down with every
+    open flow collection ('[[[[…' of 1,200 levels took 6.5 s before a RecursionError)."""
     path = directory / CATALOGUE_NAME
-    catalogue = Catalogue(path)
     if not path.is_file():
-        return catalogue
+        return Catalogue(path)
+    return run_isolated(lambda: read_catalogue(path), str(path), limits)
+
+
+def read_catalogue(path: Path) -> Catalogue:
+    """load_catalogue's work, in the calling process."""
+    catalogue = Catalogue(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = compose_bounded(text)
+        data = construct(root) or {}
+    except AliasBombError as exc:
+        raise DocumentError(str(path), f"cannot read the catalogue: {exc.problem}", line=exc.line,
+                            hint="write the repeated values out instead of nesting aliases") from exc
+    except RecursionError as exc:
+        raise DocumentError(str(path), "cannot read the catalogue: it is nested too deeply",
+                            hint="a catalogue maps file names to flat entries") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DocumentError(str(path), f"cannot read the catalogue: {exc}") from exc
     documents = data.get("documents", {}) if isinstance(data, dict) else {}
@@ -70,23 +86,25 @@ def _check_keys(root: yaml.Node | None, catalogue: Catalogue) -> None:
                 catalogue.lines.setdefault(str(entry_key.value), entry_key.start_mark.line + 1)
 
 
-def _report_duplicates(node: yaml.Node | None, catalogue: Catalogue) -> None:
-    """YAML keeps the last of two equal keys silently; a catalogue says so instead."""
-    children: list[yaml.Node] = []
-    if isinstance(node, yaml.SequenceNode):
-        children = list(node.value)
-    elif isinstance(node, yaml.MappingNode):
-        first: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key, line = str(key_node.value), key_node.start_mark.line + 1
-            if key in first:
-                catalogue.warnings.append(
-                    f"{catalogue.path}:{line}: key '{key}' is given twice (first on line {first[key]}); only the last one is used"
-                )
-            first.setdefault(key, line)
-            children.append(value_node)
-    for child in children:
-        _report_duplicates(child, catalogue)
+def _report_duplicates(root: yaml.Node | None, catalogue: Catalogue) -> None:
+    """YAML keeps the last of two equal keys silently; a catalogue says so instead, once per
+    mapping as written (a mapping repeated through aliases is visited once)."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, _ in node.value:
+                key, line = str(key_node.value), key_node.start_mark.line + 1
+                if key in first:
+                    catalogue.warnings.append(f"{catalogue.path}:{line}: key '{key}' is given twice "
+                                              f"(first on line {first[key]}); only the last one is used")
+                first.setdefault(key, line)
+        stack.extend(reversed(children(node)))
 
 
 def document_id(path: Path, entry: dict[str, Any] | None, front: dict[str, str], name: str | None = None) -> str:

@@ -9,10 +9,12 @@ from indexer.catalogue import build_meta
 from indexer.loaders.frontmatter import split_front_matter
 from indexer.loaders.html import load_html
 from indexer.loaders.markdown import load_markdown_body
-from indexer.loaders.pdf import read_pdf
+from indexer.isolation import run_isolated
+from indexer.limits import Limits
+from indexer.loaders.pdf import PdfContent, read_pdf
 from indexer.loaders.pdflayout import PdfLayout
 from indexer.loaders.pdftext import load_pdf_text
-from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, read_source, sniff_format
+from indexer.loaders.source import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceText, read_source, sniff_format
 from indexer.loaders.structure import StructureBuilder
 from kb.errors import DocumentError
 from kb.models import LoadedDocument
@@ -26,10 +28,30 @@ def load_document(
     max_bytes: int = MAX_FILE_BYTES,
     name: str | None = None,
     raw: bytes | None = None,
+    limits: Limits = Limits(),
 ) -> LoadedDocument:
     """Load one file (or the bytes already read from it) into blocks; raises DocumentError
-    when nothing can be indexed."""
+    when nothing can be indexed. The parsers a file can turn against us run in a child process
+    under `limits`: pdfminer for a PDF (its lines are laid out here, where the lexicon that
+    rejoins hyphenated words is loaded once), the whole loader for the other formats."""
     source = read_source(path, max_bytes, raw)
+    if sniff_format(source) == "pdf":
+        content = run_isolated(
+            lambda: read_pdf(source.raw, str(path), max_seconds=limits.seconds, max_memory=limits.memory),
+            str(path), limits)
+        return read_document(path, entry, name, source, content)
+    return run_isolated(lambda: read_document(path, entry, name, source), str(path), limits)
+
+
+def read_document(
+    path: Path,
+    entry: dict[str, Any] | None,
+    name: str | None,
+    source: SourceText,
+    pdf: PdfContent | None = None,
+) -> LoadedDocument:
+    """load_document's work in the calling process, from the file's decoded source (and, for a
+    PDF, from what was read of it; read here when not given)."""
     warnings = list(source.warnings)
     fmt = sniff_format(source)
     language = str((entry or {}).get("language") or "fr")
@@ -46,7 +68,7 @@ def load_document(
         elif fmt == "html":
             extracted_title = load_html(source.text, builder, language)
         elif fmt == "pdf":
-            content = read_pdf(source.raw, str(path))
+            content = pdf or read_pdf(source.raw, str(path))
             warnings.extend(content.warnings)
             extracted_title = PdfLayout(content, builder).run()
             # The PDF's own metadata, below the catalogue (build_meta: catalogue first).

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from indexer.yamlbounds import AliasBombError, load_bounded
+
 MAX_FRONT_MATTER_CHARS = 20_000
 MAX_VALUE_CHARS = 2_000
 
@@ -46,7 +48,10 @@ def split_front_matter(text: str, name: str) -> FrontMatter:
     if len(block) > MAX_FRONT_MATTER_CHARS:
         return FrontMatter({}, body, body_line, [f"{name}:1: front matter over {MAX_FRONT_MATTER_CHARS} characters; ignored"])
     try:
-        data = yaml.safe_load(block)
+        data = load_bounded(block, first_line=2)
+    except AliasBombError as exc:
+        return FrontMatter({}, body, body_line, [f"{name}:{exc.line}: front matter ignored: {exc.problem} "
+                                                 "(write the values out instead of nesting aliases)"])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1

@@ -10,10 +10,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexer.limits import HOSTILE_HINT, MAX_SECONDS, ReadingLimit, memory_limit
+from indexer.loaders.pdfguard import PageTooLarge, break_reference_cycles, check_page_content
 from kb.errors import DocumentError
 
 MAX_PAGES = 2000
-MAX_SECONDS = 120.0
+MAX_LINES_PER_PAGE = 2000  # a dense real page has about 100; the layout compares lines with bookmarks
+MAX_OUTLINE_ENTRIES = 5000  # the Debian manual has 430
 X_TOLERANCE = 1.5  # pdfplumber's default (3) glues the words of tightly set TeX output
 NO_TEXT = "aucun texte extractible ; un OCR est nécessaire (PDF numérisé sans couche texte)"
 
@@ -53,24 +56,43 @@ class PdfContent:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_pdf(raw: bytes, name: str, max_pages: int = MAX_PAGES, max_seconds: float = MAX_SECONDS) -> PdfContent:
+def read_pdf(raw: bytes, name: str, max_pages: int = MAX_PAGES, max_seconds: float = MAX_SECONDS,
+             max_memory: int | None = None) -> PdfContent:
     """Open and read `raw`; raise DocumentError for a PDF nothing can be read from (encrypted,
-    corrupt, truncated, no text layer), warn and stop early past the page or time limit."""
+    corrupt, truncated, no text layer), warn and stop early past the page or time limit.
+    `max_memory` is the limit the calling process runs under, for the messages."""
     import pdfplumber
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
+    raw, warnings = break_reference_cycles(raw, name)
     try:
         with pdfplumber.open(io.BytesIO(raw)) as pdf:
-            return _read(pdf, name, max_pages, max_seconds)
-    except DocumentError:
+            content = _read(pdf, name, max_pages, max_seconds, max_memory)
+            content.warnings[:0] = warnings
+            return content
+    except (DocumentError, ReadingLimit):
         raise
     except (PdfminerException, MalformedPDFException, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError) as exc:
+        limit = limit_reached(exc, max_memory)
+        if limit is not None:
+            raise ReadingLimit(limit) from exc
         raise _unreadable(name, exc) from exc
     except Exception as exc:  # noqa: BLE001 - pdfminer raises its own exceptions from any depth
         if type(exc).__module__.startswith("pdfminer"):
             raise _unreadable(name, exc) from exc
         raise
+
+
+def limit_reached(exc: BaseException, max_memory: int | None) -> str | None:
+    """What limit `exc` says was reached (a ReadingLimit or a MemoryError, possibly wrapped by
+    pdfplumber), or None for any other error."""
+    for cause in (exc, exc.args[0] if exc.args else None, exc.__cause__, exc.__context__):
+        if isinstance(cause, ReadingLimit):
+            return cause.limit
+        if isinstance(cause, MemoryError):
+            return memory_limit(max_memory)
+    return None
 
 
 def _unreadable(name: str, exc: BaseException) -> DocumentError:
@@ -86,7 +108,7 @@ def _unreadable(name: str, exc: BaseException) -> DocumentError:
                          hint="download the file again")
 
 
-def _read(pdf: Any, name: str, max_pages: int, max_seconds: float) -> PdfContent:
+def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: int | None) -> PdfContent:
     started = time.monotonic()
     warnings: list[str] = []
     pages = pdf.pages
@@ -100,11 +122,35 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float) -> PdfContent
                             "the pages read are indexed (the limit per file)")
             break
         heights[round(float(page.height))] += 1
-        lines.extend(_page_lines(page, number))
-        page.close()  # drop the page's cached layout: memory stays bounded by one page
+        try:
+            check_page_content(page.page_obj)
+            page_lines = _page_lines(page, number)
+            if len(page_lines) > MAX_LINES_PER_PAGE:
+                warnings.append(f"{name}: page {number} has {len(page_lines):,} lines; only the first "
+                                f"{MAX_LINES_PER_PAGE:,} are indexed (the limit per page)")
+            lines.extend(page_lines[:MAX_LINES_PER_PAGE])
+        except PageTooLarge as exc:
+            warnings.append(f"{name}: page {number} skipped: {exc} (the limit per page)")
+        except Exception as exc:  # noqa: BLE001 - pdfplumber wraps what interrupts pdfminer
+            limit = limit_reached(exc, max_memory)
+            if limit is None:
+                raise
+            if not lines:
+                raise ReadingLimit(f"page {number}: {limit}") from None
+            warnings.append(f"{name}: reading stopped inside page {number} of {len(pages)}: {limit}; "
+                            "the pages before it are indexed")
+            break
+        finally:
+            page.close()  # drop the page's cached layout: memory stays bounded by one page
     if not lines:
+        if any("skipped" in w for w in warnings):
+            raise DocumentError(name, "no page could be read: " + "; ".join(w.removeprefix(f"{name}: ") for w in warnings),
+                                hint=HOSTILE_HINT)
         raise DocumentError(name, NO_TEXT, hint="run an OCR tool (ocrmypdf) on the file, then add the result")
-    return PdfContent(lines, len(pages), float(heights.most_common(1)[0][0]), _outline(pdf), _metadata(pdf), warnings)
+    outline = _outline(pdf)
+    if len(outline) >= MAX_OUTLINE_ENTRIES:
+        warnings.append(f"{name}: only the first {MAX_OUTLINE_ENTRIES:,} bookmarks are used (the limit per file)")
+    return PdfContent(lines, len(pages), float(heights.most_common(1)[0][0]), outline, _metadata(pdf), warnings)
 
 
 def _page_lines(page: Any, number: int) -> list[PdfLine]:
@@ -137,6 +183,8 @@ def _outline(pdf: Any) -> list[OutlineEntry]:
             title = " ".join(str(title or "").split())
             if title:
                 out.append(OutlineEntry(title, int(level), page, top))
+            if len(out) >= MAX_OUTLINE_ENTRIES:
+                break
     except PDFNoOutlines:
         return []
     except Exception:  # noqa: BLE001 - a broken outline is no outline: headings then come from type sizes

@@ -35,16 +35,21 @@ def _squash(text: str) -> str:
 
 def furniture(content: PdfContent) -> set[int]:
     """Indexes of the lines that are running headers, footers, page numbers, or entries of a
-    printed table of contents (the outline gives the structure; its dot leaders are not text)."""
+    printed table of contents (the outline gives the structure; its dot leaders are not text).
+    A running head accompanies body text: margin lines repeated on pages that hold nothing else
+    (one line per page, as slides or generated reports set them) are the text itself."""
     margin = content.page_height * MARGIN
     in_margin = [i for i, ln in enumerate(content.lines)
                  if ln.top < margin or ln.bottom > content.page_height - margin]
+    margin_set = set(in_margin)
+    with_body = {ln.page for i, ln in enumerate(content.lines) if i not in margin_set}
     pages_of: dict[str, set[int]] = {}
     for i in in_margin:
-        pages_of.setdefault(_key(content.lines[i].text), set()).add(content.lines[i].page)
+        if content.lines[i].page in with_body:
+            pages_of.setdefault(_key(content.lines[i].text), set()).add(content.lines[i].page)
     needed = max(3, FURNITURE_SHARE * len({ln.page for ln in content.lines}))  # of the pages read
     running = {i for i in in_margin
-               if _PAGE_NUMBER.match(content.lines[i].text) or len(pages_of[_key(content.lines[i].text)]) >= needed}
+               if _PAGE_NUMBER.match(content.lines[i].text) or len(pages_of.get(_key(content.lines[i].text), ())) >= needed}
     return running | {i for i, ln in enumerate(content.lines) if _LEADER.search(ln.text)}
 
 
@@ -73,6 +78,7 @@ class PdfLayout:
 
     def _outline_headings(self) -> dict[int, tuple[int, str]]:
         """Line index → (level, title) for each bookmark found on its page, at or below its height."""
+        self._squashed = [_squash(ln.text) for ln in self.content.lines]
         by_page: dict[int, list[int]] = {}
         for i, ln in enumerate(self.content.lines):
             if i not in self.dropped:
@@ -92,7 +98,7 @@ class PdfLayout:
             ln = self.content.lines[i]
             if entry.top is not None and ln.bottom < entry.top - 2:
                 continue
-            text = _squash(ln.text)
+            text = self._squashed[i]
             if text and (title in text or (len(text) >= 8 and title.startswith(text))):
                 return i
         return None
