@@ -12,6 +12,7 @@ from kb.analysis.filters import (
     ElisionFilter,
     FrenchStopFilter,
 )
+from kb.analysis.lexicon import is_known_lemma, verb_lemma
 from kb.analysis.memo import MemoAnalyzer, clear_memo
 from kb.analysis.nlp import LEMMAS, get_nlp
 from kb.analysis.normalize import fold_accents, normalize_text
@@ -74,10 +75,15 @@ def analyze(analyzer: Analyzer, text: str) -> list[str]:
 
 def lemma_alternatives(text: str) -> list[str]:
     """Lemmas of `text` plus the folded forms as written: a word alone in a query can get
-    another lemma than in a sentence ("pause" alone is tagged as a verb), so both are tried."""
+    another lemma than in a sentence ("pause" alone is tagged as a verb), so both are tried.
+    A conjugated form the model leaves without a known lemma out of context (« peux » alone is
+    an adjective « peux », « agissons » a noun « agisson ») also tries the verb the lemmatiser's
+    tables give it (pouvoir, agir)."""
     out: list[str] = []
     for t in lemma_analyzer()(text):
-        for term in (t.text, fold_accents(getattr(t, "surface", t.text).lower())):
-            if term not in out:
+        surface = getattr(t, "surface", t.text).lower()
+        verb = None if is_known_lemma(t.text) else verb_lemma(surface)
+        for term in (t.text, fold_accents(surface), fold_accents(verb) if verb else None):
+            if term and term not in out:
                 out.append(term)
     return out
