@@ -197,6 +197,12 @@ def test_a_conjugated_form_alone_reaches_its_verb(word: str, lemma: str) -> None
     assert lemma in lemma_alternatives(word)
 
 
+def test_an_acronym_is_no_verb_form() -> None:
+    from kb.analysis import lemma_alternatives
+
+    assert lemma_alternatives("AGI") == ["agi"] and lemma_alternatives("AI") == ["ai"]
+
+
 def test_a_form_of_etre_alone_is_a_stop_word() -> None:
     from kb.analysis import LEMMAS
 

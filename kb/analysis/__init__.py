@@ -81,8 +81,11 @@ def lemma_alternatives(text: str) -> list[str]:
     tables give it (pouvoir, agir)."""
     out: list[str] = []
     for t in lemma_analyzer()(text):
-        surface = getattr(t, "surface", t.text).lower()
-        verb = None if is_known_lemma(t.text) else verb_lemma(surface)
+        written = getattr(t, "surface", t.text)
+        surface = written.lower()
+        # An acronym is no verb form: « AGI » is not « agi » (agir), « AI » not « ai » (avoir).
+        acronym = len(written) > 1 and written.isupper()
+        verb = None if acronym or is_known_lemma(t.text) else verb_lemma(surface)
         for term in (t.text, fold_accents(surface), fold_accents(verb) if verb else None):
             if term and term not in out:
                 out.append(term)
