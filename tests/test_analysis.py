@@ -187,11 +187,13 @@ def test_a_repaired_elision_is_analysed_as_the_elided_form_at_its_place_in_the_t
 @pytest.mark.parametrize(
     ("word", "lemma"),
     [("peux", "pouvoir"), ("veux", "vouloir"), ("agissons", "agir"), ("vais", "aller"), ("fais", "faire"),
-     ("dois", "devoir"), ("fait", "faire"), ("jpeux", "pouvoir")],
+     ("dois", "devoir"), ("fait", "faire"), ("jpeux", "pouvoir"),
+     ("manif", "manifestation"), ("labo", "laboratoire"), ("travaux", "travail")],
 )
-def test_a_conjugated_form_alone_reaches_its_verb(word: str, lemma: str) -> None:
+def test_a_form_alone_reaches_its_lemma_by_the_lemmatiser_tables(word: str, lemma: str) -> None:
     # Out of context the model tags « peux » as an adjective « peux » and « agissons » as a noun
-    # « agisson »; the lemmatiser's tables know them as forms of pouvoir and agir.
+    # « agisson »; the lemmatiser's tables know them as forms of pouvoir and agir, and know the
+    # clipping « manif » and the plural « travaux » (the model alone: « manif », « traval »).
     from kb.analysis import lemma_alternatives
 
     assert lemma in lemma_alternatives(word)

@@ -12,7 +12,7 @@ from kb.analysis.filters import (
     ElisionFilter,
     FrenchStopFilter,
 )
-from kb.analysis.lexicon import is_known_lemma, verb_lemma
+from kb.analysis.lexicon import is_known_lemma, noun_lemma, verb_lemma
 from kb.analysis.memo import MemoAnalyzer, clear_memo
 from kb.analysis.nlp import LEMMAS, get_nlp
 from kb.analysis.normalize import fold_accents, normalize_text
@@ -76,17 +76,20 @@ def analyze(analyzer: Analyzer, text: str) -> list[str]:
 def lemma_alternatives(text: str) -> list[str]:
     """Lemmas of `text` plus the folded forms as written: a word alone in a query can get
     another lemma than in a sentence ("pause" alone is tagged as a verb), so both are tried.
-    A conjugated form the model leaves without a known lemma out of context (« peux » alone is
-    an adjective « peux », « agissons » a noun « agisson ») also tries the verb the lemmatiser's
-    tables give it (pouvoir, agir)."""
+    A word the model leaves without a known lemma out of context also tries what the lemmatiser's
+    tables give it: a conjugated form its verb (« peux » alone is an adjective « peux » → pouvoir,
+    « agissons » a noun « agisson » → agir), an irregular plural or a clipping its noun
+    (« travaux » → travail, « manif » → manifestation)."""
     out: list[str] = []
     for t in lemma_analyzer()(text):
         written = getattr(t, "surface", t.text)
         surface = written.lower()
         # An acronym is no verb form: « AGI » is not « agi » (agir), « AI » not « ai » (avoir).
         acronym = len(written) > 1 and written.isupper()
-        verb = None if acronym or is_known_lemma(t.text) else verb_lemma(surface)
-        for term in (t.text, fold_accents(surface), fold_accents(verb) if verb else None):
-            if term and term not in out:
+        # The noun exceptions always (a clipping, « manif », is also a lemma of the index); the
+        # verb only when the model's lemma is none.
+        tables = () if acronym else (None if is_known_lemma(t.text) else verb_lemma(surface), noun_lemma(surface))
+        for term in (t.text, fold_accents(surface), *(fold_accents(lemma) for lemma in tables if lemma)):
+            if term not in out:
                 out.append(term)
     return out

@@ -77,6 +77,14 @@ def verb_lemma(word: str) -> str | None:
     return None
 
 
+def noun_lemma(word: str) -> str | None:
+    """The noun the lemmatiser's noun exceptions give `word` (lower case): irregular plurals
+    (« travaux » → travail) and the informal clippings spaCy's tables list (« manif » →
+    manifestation, « labo » → laboratoire, « resto » → restaurant); None otherwise."""
+    exceptions = _tables().get_table("lemma_exc")
+    return _first(exceptions["noun"].get(word)) if "noun" in exceptions else None
+
+
 def conjugated_verb(word: str) -> str | None:
     """The verb `word` (lower case) can be a form of, whatever its context: the verb exceptions'
     (« ai » → avoir, « est » → être, « peux » → pouvoir), else the lookup table's lemma when it is
