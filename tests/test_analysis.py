@@ -209,3 +209,9 @@ def test_a_form_of_etre_alone_is_a_stop_word() -> None:
     from kb.analysis import LEMMAS
 
     assert [w.lemma for w in LEMMAS.words("sont")] == ["être"] and analyze(LEMMA, "sont") == []
+
+
+def test_stop_words_typed_without_accents_are_stop_words() -> None:
+    for chain in (LEMMA, STEM):
+        assert analyze(chain, "est ce que l'IA peut etre raciste") == analyze(chain, "est-ce que l'IA peut être raciste")
+        assert analyze(chain, "quelle etait la mission, ca") == analyze(chain, "quelle était la mission, ça")
