@@ -12,10 +12,11 @@ from kb.analysis.filters import (
     ElisionFilter,
     FrenchStopFilter,
 )
-from kb.analysis.lexicon import is_known_lemma, noun_lemma, verb_lemma
+from kb.analysis.lexicon import table_lemmas
 from kb.analysis.memo import MemoAnalyzer, clear_memo
 from kb.analysis.nlp import LEMMAS, get_nlp
 from kb.analysis.normalize import fold_accents, normalize_text
+from kb.analysis.stopwords import FRENCH_STOP_WORDS
 from kb.analysis.tokenizers import WORD_PATTERN, LemmaTokenizer, NormalizingRegexTokenizer
 
 __all__ = [
@@ -77,19 +78,18 @@ def lemma_alternatives(text: str) -> list[str]:
     """Lemmas of `text` plus the folded forms as written: a word alone in a query can get
     another lemma than in a sentence ("pause" alone is tagged as a verb), so both are tried.
     A word the model leaves without a known lemma out of context also tries what the lemmatiser's
-    tables give it: a conjugated form its verb (« peux » alone is an adjective « peux » → pouvoir,
-    « agissons » a noun « agisson » → agir), an irregular plural or a clipping its noun
-    (« travaux » → travail, « manif » → manifestation)."""
+    tables give it (lexicon.table_lemmas: « peux » → pouvoir, « agissons » → agir, « manif » →
+    manifestation); a capitalised word does not (« Marie » is no form of marier, « AGI » none of agir)."""
     out: list[str] = []
     for t in lemma_analyzer()(text):
-        written = getattr(t, "surface", t.text)
-        surface = written.lower()
-        # An acronym is no verb form: « AGI » is not « agi » (agir), « AI » not « ai » (avoir).
-        acronym = len(written) > 1 and written.isupper()
-        # The noun exceptions always (a clipping, « manif », is also a lemma of the index); the
-        # verb only when the model's lemma is none.
-        tables = () if acronym else (None if is_known_lemma(t.text) else verb_lemma(surface), noun_lemma(surface))
-        for term in (t.text, fold_accents(surface), *(fold_accents(lemma) for lemma in tables if lemma)):
+        for term in (t.text, fold_accents(getattr(t, "surface", t.text).lower())):
             if term not in out:
                 out.append(term)
+    for word in LEMMAS.words(normalize_text(text)):
+        lemma, surface = word.lemma.lower(), word.surface.lower()
+        if word.surface[:1].isupper() or lemma in FRENCH_STOP_WORDS or surface in FRENCH_STOP_WORDS:
+            continue
+        for term in table_lemmas(surface, lemma):
+            if fold_accents(term) not in out:
+                out.append(fold_accents(term))
     return out

@@ -11,7 +11,7 @@ from typing import Any
 _lemmas: frozenset[str] | None = None
 _verbs: frozenset[str] | None = None
 _lock = threading.Lock()
-# Exception tables of conjugated forms, irregular verbs first: « peux » → pouvoir, « vais » → aller.
+# Exception tables of conjugated forms: « peux » → pouvoir, « vais » → aller, « agissons » → agir.
 _VERB_TABLES = ("verb", "aux")
 
 
@@ -62,11 +62,8 @@ def _first(value: Any) -> str | None:
     return str(value[0]) if value else None
 
 
-def verb_lemma(word: str) -> str | None:
-    """The verb of which `word` (lower case) is a conjugated form whatever its context, when the
-    tables agree: the verb exceptions list it (irregular verbs: « peux » → pouvoir, « agissons »
-    → agir, « vais » → aller) and the context-free lookup gives it no other lemma (« est » stays
-    a possible noun, « données » is no verb form here); None otherwise."""
+def _verb_lemma(word: str) -> str | None:
+    """The verb the exceptions give the form `word`, when the context-free lookup agrees."""
     tables = _tables()
     exceptions = tables.get_table("lemma_exc")
     for pos in _VERB_TABLES:
@@ -77,12 +74,24 @@ def verb_lemma(word: str) -> str | None:
     return None
 
 
-def noun_lemma(word: str) -> str | None:
-    """The noun the lemmatiser's noun exceptions give `word` (lower case): irregular plurals
-    (« travaux » → travail) and the informal clippings spaCy's tables list (« manif » →
-    manifestation, « labo » → laboratoire, « resto » → restaurant); None otherwise."""
+def table_lemmas(surface: str, lemma: str) -> list[str]:
+    """Lemmas the lemmatiser's tables give a lower-case word alone where the model's `lemma` is
+    no lemma it knows. A verb for the form of an auxiliary or modal verb (« peux » → pouvoir,
+    « vais » → aller) or for a form the model made a non-word of (« agissons » → « agisson » →
+    agir), not for a form that is also a noun (« influence », « dirige » keep their reading). A
+    noun from the noun exceptions for a word the model left as it is or made a non-word of:
+    clippings spaCy lists (« manif » → manifestation, « labo » → laboratoire) and irregular
+    plurals (« travaux » → travail, which the model makes « traval »)."""
+    if is_known_lemma(lemma) and lemma != surface:
+        return []
+    out = []
     exceptions = _tables().get_table("lemma_exc")
-    return _first(exceptions["noun"].get(word)) if "noun" in exceptions else None
+    non_word = not is_french_word(lemma)
+    if not is_known_lemma(lemma) and (non_word or surface in exceptions["aux"]):
+        out.append(_verb_lemma(surface))
+    if lemma == surface or non_word:
+        out.append(_first(exceptions["noun"].get(surface)) if "noun" in exceptions else None)
+    return [w for w in out if w and w != lemma]
 
 
 def conjugated_verb(word: str) -> str | None:
