@@ -97,6 +97,30 @@ def dense_quality(contexts: np.ndarray, questions: np.ndarray, gold: list[int]) 
     return {"mrr@10": round(float(np.mean(reciprocal)), 4), "r@1": round(float(np.mean([r == 1 for r in reciprocal])), 4)}
 
 
+def judged_dense(index: Path) -> dict[str, dict[str, float]]:
+    """Dense-only quality on the judged queries (tests/data/judged_queries.yaml) over the passages
+    of `index` (an index of corpus/), per engine: nDCG@10, MRR@10, R@10 of cosine rankings."""
+    from bench.evaluation.judged import resolve
+    from bench.evaluation.metrics import judged_scores, mean_scores
+    from kb.semantic.vectors import embed_text
+    from kb.storage.store import KnowledgeBase
+
+    kb = KnowledgeBase(index)
+    judged = resolve(kb, ROOT / "tests" / "data" / "judged_queries.yaml")
+    passages = kb.all_passages()
+    texts = [embed_text(p.text, p.section, p.context) for p in passages]
+    out = {}
+    for name in ENGINES:
+        engine = make_engine(name)
+        matrix = engine.passage(texts)  # type: ignore[attr-defined]
+        rows = []
+        for q in judged:
+            order = np.argsort(-(matrix @ engine.query(q.query)))[:10]  # type: ignore[attr-defined]
+            rows.append(judged_scores([passages[i].id for i in order], q.grades))
+        out[name] = {k: round(v, 4) for k, v in mean_scores(rows).items()}
+    return out
+
+
 def measure(name: str, passages: list[str], queries: list[str], piaf: tuple[list[str], list[str], list[int]] | None) -> dict:
     engine, load_wall, _ = timed(lambda: make_engine(name))
     engine.query("échauffement")  # type: ignore[attr-defined]
@@ -124,7 +148,11 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=200)
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engines.json")
+    parser.add_argument("--judged-index", type=Path, help="an index of corpus/: dense quality on the judged queries only")
     args = parser.parse_args()
+    if args.judged_index:
+        print(json.dumps(judged_dense(args.judged_index), indent=2))
+        return
     piaf = piaf_texts(args.piaf) if args.piaf else None
     passages = corpus_passages(args.passages)
     queries = (piaf[1][::50] if piaf else [p[:80] for p in passages])[: args.queries]

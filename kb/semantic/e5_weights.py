@@ -70,7 +70,8 @@ class E5Weights:
         if qk != QK:
             raise WeightsError(f"{path}: block size {qk}, expected {QK}")
         self.dims = Dims(hidden, layers, heads, ffn, max_positions, eps)
-        self.vocabulary = self._read_vocabulary()
+        self._vocabulary_at = self._pos
+        self._skip_vocabulary()
         self._tensors = self._read_directory()
 
     def _ints(self, count: int) -> tuple[int, ...]:
@@ -78,7 +79,16 @@ class E5Weights:
         self._pos += 4 * count
         return values
 
-    def _read_vocabulary(self) -> Vocabulary:
+    def _skip_vocabulary(self) -> None:
+        n_pieces = self._ints(5)[0]
+        (blob_len,) = struct.unpack_from("<Q", self._map, self._pos)
+        self._pos += 8 + 8 * n_pieces + 4 + blob_len
+        self._pos += 8 + struct.unpack_from("<iI", self._map, self._pos)[1]
+
+    def vocabulary(self) -> Vocabulary:
+        """The tokenizer's tables, read anew (not kept: 250,000 pieces as Python objects weigh
+        tens of MB, and the tokenizer keeps its own compact form)."""
+        self._pos = self._vocabulary_at
         n_pieces, bos, eos, _pad, unk = self._ints(5)
         (blob_len,) = struct.unpack_from("<Q", self._map, self._pos)
         self._pos += 8

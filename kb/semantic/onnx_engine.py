@@ -63,7 +63,7 @@ class OnnxE5:
         self._weights = weights
         self._graph = graph  # shared with forked workers (never written), for their own sessions
         self._session, self._pid = _session(graph), os.getpid()
-        self.tokenizer = Tokenizer(weights.vocabulary, weights.dims.max_positions)
+        self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions)
         self._positions = np.array(weights.floats("emb.pos")).reshape(weights.dims.max_positions, -1)
         self._positions += np.array(weights.floats("emb.type")[: weights.dims.hidden])
         self.dim = weights.dims.hidden
