@@ -32,7 +32,7 @@ class Tokenizer:
         self._translation = {code: out for code, out in vocabulary.normalisation.items()}
         # Undecodable pieces keep their bytes as lone surrogates: like in C, they match no text
         # (text is cut on code points, and engine_text() leaves no lone surrogate in it).
-        names = [raw.decode("utf-8", "surrogateescape") for raw in vocabulary.pieces]
+        names = vocabulary.piece_texts("surrogateescape")
         names[self.unk] = ""
         count = len(names)
         # Built backwards so that the first of duplicate pieces wins, as in e5.c's hash table.
