@@ -148,3 +148,72 @@ def test_groups_are_ready_in_order_once_all_their_texts_are_analysed(kb, monkeyp
     finally:
         clear_memo()
         LEMMAS.clear()
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("quest ce que je peux faire", "qu'est ce que je peux faire"),
+        ("quest-ce que", "qu'est-ce que"),
+        ("jai peur, cest grave", "j'ai peur, c'est grave"),
+        ("Jai peur. Cest quoi lavenir ?", "J'ai peur. C'est quoi l'avenir ?"),
+        ("lorsquil nimporte jusquau dun", "lorsqu'il n'importe jusqu'au d'un"),
+        ("jpeux faire quoi, jsuis lycéen", "j'peux faire quoi, j'suis lycéen"),  # spoken « je » before a consonant
+        ("est ce que lIA peut etre raciste, lUE", "est ce que l'IA peut etre raciste, l'UE"),
+        # Words that stand as they are: French words, plurals and numbers the tables omit, names,
+        # English, addresses, an elision already written, missing accents (« sante » is no « s'ante »).
+        ("une dune, deux mois, le taux, un tas, des mentions", "une dune, deux mois, le taux, un tas, des mentions"),
+        ("José et Dan lisent The Quest for AI", "José et Dan lisent The Quest for AI"),
+        ("mind-lego-robot www.lavenir.fr l'avenir aujourd'hui sante qu est ce", "mind-lego-robot www.lavenir.fr l'avenir aujourd'hui sante qu est ce"),
+    ],
+)
+def test_elisions_typed_without_apostrophe_are_read_as_elisions(typed: str, read: str) -> None:
+    from kb.analysis.elision import restore_elisions
+
+    assert restore_elisions(typed).text == read
+
+
+def test_a_repaired_elision_is_analysed_as_the_elided_form_at_its_place_in_the_text() -> None:
+    assert analyze(LEMMA, "jai peur") == analyze(LEMMA, "j'ai peur") == ["peur"]
+    assert analyze(LEMMA, "quest-ce que") == analyze(STEM, "quest-ce que") == []
+    assert analyze(word_analyzer(), "cest lavenir") == ["est", "avenir"]
+    text = "cest quoi lavenir"
+    # Offsets point into the text as typed: spaCy's word « avenir », the regex's whole « lavenir »
+    # (as « l'avenir » written is one regex token).
+    assert [text[t.startchar:t.endchar] for t in LEMMA(text, positions=True, chars=True)] == ["quoi", "avenir"]
+    assert [text[t.startchar:t.endchar] for t in STEM(text, positions=True, chars=True)] == ["quoi", "lavenir"]
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [("peux", "pouvoir"), ("veux", "vouloir"), ("agissons", "agir"), ("vais", "aller"), ("fais", "faire"),
+     ("dois", "devoir"), ("fait", "faire"), ("jpeux", "pouvoir"),
+     ("manif", "manifestation"), ("labo", "laboratoire"), ("travaux", "travail")],
+)
+def test_a_form_alone_reaches_its_lemma_by_the_lemmatiser_tables(word: str, lemma: str) -> None:
+    # Out of context the model tags « peux » as an adjective « peux » and « agissons » as a noun
+    # « agisson »; the lemmatiser's tables know them as forms of pouvoir and agir, and know the
+    # clipping « manif » and the plural « travaux » (the model alone: « manif », « traval »).
+    from kb.analysis import lemma_alternatives
+
+    assert lemma in lemma_alternatives(word)
+
+
+def test_an_acronym_is_no_verb_form() -> None:
+    from kb.analysis import lemma_alternatives
+
+    assert lemma_alternatives("AGI") == ["agi"] and lemma_alternatives("AI") == ["ai"]
+
+
+def test_a_form_of_etre_alone_is_a_stop_word() -> None:
+    from kb.analysis import LEMMAS
+
+    assert [w.lemma for w in LEMMAS.words("sont")] == ["être"] and analyze(LEMMA, "sont") == []
+
+
+def test_stop_words_typed_without_accents_are_stop_words() -> None:
+    for chain in (LEMMA, STEM):
+        assert analyze(chain, "est ce que l'IA peut etre raciste") == analyze(chain, "est-ce que l'IA peut être raciste")
+        assert analyze(chain, "quelle etait la mission, ca") == analyze(chain, "quelle était la mission, ça")
+    # « a » is avoir's as much as an unaccented « à »: the stem chain keeps indexing it as before.
+    assert analyze(STEM, "il a raison") == ["a", "raison"]

@@ -62,7 +62,7 @@ def test_two_concurrent_builds_one_waits_its_turn_with_a_message(corpus_copy: Pa
     refused = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q", "--wait", "0")
     out0, err0 = refused.communicate(timeout=120)
     assert refused.returncode == 1 and f"another writer (pid {first.pid} : kb index --corpus" in err0 and "Traceback" not in err0
-    second = _kb("index", "--corpus", str(corpus_copy), "--index", str(root), "-q")
+    second = _kb("index", "--corpus", str(corpus_copy), "--index", str(root))  # not --quiet: its summary is read
     out2, err2 = second.communicate(timeout=120)
     out1, err1 = first.communicate(timeout=120)
     assert first.returncode == 0, err1

@@ -287,3 +287,12 @@ def test_a_documents_description_finds_the_document(kb: KnowledgeBase) -> None:
     assert [d["id"] for d in found["documents"]] == ["passez-a-l-action"]
     assert found["documents"][0]["description"].startswith("Guide de Pause IA")
     assert search(kb, SearchRequest("reconnaissance faciale")).to_json()["documents"] == []
+
+
+@pytest.mark.parametrize("query", ["quest ce que je peux faire", "qu est ce que je peux faire", "je peux faire quoi", "agissons"])
+def test_conjugated_and_unapostrophed_words_find_the_action_list_by_words(kb: KnowledgeBase, query: str) -> None:
+    # The guide's « Voici ce que vous pouvez faire » section answers them: « peux » reaches
+    # pouvoir (« pouvez »), « agissons » agir, « quest » is « qu'est ».
+    response = search(kb, SearchRequest(query, limit=20, mode="lexical")).to_json()
+    assert any(r["id"].startswith("passez-a-l-action/voici-ce-que-vous-pouvez-faire") for r in response["results"])
+    assert not any("« peux »" in note or "« quest »" in note or "« agissons »" in note for note in response["notes"])

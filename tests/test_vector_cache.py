@@ -40,7 +40,7 @@ Les modèles génératifs produisent de fausses images difficiles à distinguer 
 
 def _kb_index(corpus: Path, root: Path, cache: Path) -> str:
     kb = Path(sys.executable).with_name("kb")
-    done = subprocess.run([str(kb), "index", "-q", "--corpus", str(corpus), "--index", str(root)],
+    done = subprocess.run([str(kb), "index", "--corpus", str(corpus), "--index", str(root)],
                           env={**os.environ, "KB_CACHE_DIR": str(cache)}, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout

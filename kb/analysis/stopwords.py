@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from kb.analysis.normalize import fold_accents
+
 _SNOWBALL = """
 au aux avec ce ces dans de des du elle en et eux il ils je la le les leur lui ma mais me même
 mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton
@@ -20,6 +22,12 @@ lesquelles leurs quel quelle quels quelles elles jusque lorsque puisque quoique
 """
 
 FRENCH_STOP_WORDS: frozenset[str] = frozenset((_SNOWBALL + _LEMMAS).split())
+# The same words typed without their accents (« etre », « etait », « ca », « meme »): a phone
+# keyboard drops them, and the lemmatiser does not know the unaccented forms. Not « a » (« à »):
+# as a word it is avoir's « a », which the stem chain has always indexed.
+UNACCENTED_STOP_WORDS: frozenset[str] = frozenset(
+    folded for folded in (fold_accents(w) for w in FRENCH_STOP_WORDS) if len(folded) > 1
+) - FRENCH_STOP_WORDS
 
 # Interrogatives and question scaffolding as typed: they carry no topic, so a question typed in
 # full ("comment puis-je aider ?") searches its content words; the parser drops them from a query

@@ -7,6 +7,7 @@ from typing import Any
 
 from whoosh.analysis import RegexTokenizer, Token, Tokenizer
 
+from kb.analysis.elision import restore_elisions
 from kb.analysis.nlp import LEMMAS
 from kb.analysis.normalize import normalize_text
 
@@ -17,10 +18,19 @@ WORD_PATTERN = r"\w+(?:['\-·‧•]\w+)*"
 
 
 class NormalizingRegexTokenizer(RegexTokenizer):
-    """RegexTokenizer that first unifies apostrophes and spaces (offsets unchanged)."""
+    """RegexTokenizer that first unifies apostrophes and spaces and puts back the apostrophe of
+    elisions typed without one (« jai » → « j'ai »); offsets stay those of the text as written."""
 
-    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
-        return super().__call__(normalize_text(value), **kwargs)
+    def __call__(self, value: str, chars: bool = False, start_char: int = 0, **kwargs: Any) -> Iterator[Token]:
+        repaired = restore_elisions(normalize_text(value))
+        tokens = super().__call__(repaired.text, chars=chars, start_char=start_char, **kwargs)
+        if not (chars and repaired.inserted):
+            yield from tokens
+            return
+        for t in tokens:
+            t.startchar = start_char + repaired.original_offset(t.startchar - start_char)
+            t.endchar = start_char + repaired.original_offset(t.endchar - start_char)
+            yield t
 
 
 class LemmaTokenizer(Tokenizer):

@@ -9,7 +9,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from kb.analysis import LEMMAS, analyze, fold_accents, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
+from kb.analysis import LEMMAS, analyze, fold_accents, lemma_alternatives, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
 from kb.search.parse import ParsedQuery
 from kb.storage.schema import LEMMA_FIELDS, STEM_FIELDS
@@ -80,11 +80,11 @@ def _stems_if_unindexed(reader: Any, word: str) -> tuple[str, ...] | None:
 
 def _known_lemma(reader: Any, word: str, stems: tuple[str, ...]) -> bool:
     """A word whose stem is not indexed is known when its lemma is, in a passage, a heading or a
-    title (so « technosolutionnisme », a heading's word, is known); a stop word is never unknown."""
-    lemmas = analyze(_lemma, word)
-    if not lemmas and not stems:
+    title (so « technosolutionnisme », a heading's word, is known), by any lemma the query searches
+    (« peux » by pouvoir); a stop word is never unknown."""
+    if not analyze(_lemma, word) and not stems:
         return True  # a stop word: nothing to correct
-    return any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemmas)
+    return any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemma_alternatives(word))
 
 
 def _shared_root(word: str, other: str) -> bool:
