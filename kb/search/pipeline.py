@@ -50,7 +50,7 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
     rows = embedded_beforehand(kb, request)
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
-            semantic, note = semantic_inputs(held.snapshot, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
+            semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
             citer = Citer(kb, request.public_url, documents=held.snapshot.documents)
             try:
                 response = _answer(held, parsed, request, params, semantic, citer)

@@ -22,6 +22,7 @@ from kb.storage.derived import bind
 from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
 from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
+from kb.semantic.model import Embedder, load_embedder
 from kb.semantic.vectors import PassageVectors, read_vectors
 from kb.storage.schema import build_schema
 
@@ -65,14 +66,18 @@ class Session:
 
     snapshot: Snapshot
     searcher: Searcher
+    embedder: Embedder | None = None  # what embeds this request's query (None: no model here)
 
 
 class KnowledgeBase:
     """The search service's view of an index root; reopens when a new build is switched in,
     and verifies each build before serving it (a damaged one is replaced by the last good one)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, embedder: Embedder | None = None) -> None:
+        """`embedder`: the model that embeds queries, None for the process's (load_embedder());
+        the injection point of tests that need the same vectors on every CPU."""
         self.root = Path(root)
+        self._embedder = embedder
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._refused: tuple[Path, Fingerprint, IndexDamagedError] | None = None
@@ -93,6 +98,10 @@ class KnowledgeBase:
                     snap = self._open_serving(build)
                     self._snapshot = snap
         return snap
+
+    def query_embedder(self) -> Embedder | None:
+        """The model that embeds this base's queries, or None when it cannot be loaded here."""
+        return self._embedder if self._embedder is not None else load_embedder()
 
     def _current(self) -> Path:
         build = current_build(self.root)
@@ -178,7 +187,7 @@ class KnowledgeBase:
             snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
-                yield Session(snap, self._searcher(snap, weighting))
+                yield Session(snap, self._searcher(snap, weighting), self.query_embedder() if snap.vectors is not None else None)
             except KBError:
                 raise
             except Exception as exc:
