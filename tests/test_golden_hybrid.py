@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.build import build_index
 from kb.search import SearchRequest, search
 from kb.search.ranking import DEFAULT_PARAMS
 from kb.storage.store import KnowledgeBase
 from webui import create_app
 
-from .conftest import CORPUS
-from .hashing_embedder import HashingEmbedder, index_vectors
+from .hashing_embedder import HashingEmbedder
 from .test_golden import SEARCHES
 
 GOLDEN = Path(__file__).parent / "data" / "golden_hybrid.json"
@@ -31,15 +29,6 @@ FILTERED = ["q=ia&category=surveillance", "q=ia&limit=3&offset=2", "q=ia&limit=5
 EXPORTS = ["/api/export.csv?q=reconnaissance+faciale", "/api/export.ndjson?q=survaillance&category=surveillance",
            "/api/export.csv?q=que+peut+faire+un+juriste+pour+la+pause+%3F", "/api/export.ndjson?q=armes+autonomes&limit=7"]
 RRF_SEARCHES = ["reconnaissance faciale", "que peut faire un juriste pour la pause ?", "surveillance -migration", "reconnaisance"]
-
-
-@pytest.fixture(scope="module")
-def hybrid_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """corpus/ indexed by words, then given the hashing embedder's vectors."""
-    root = tmp_path_factory.mktemp("index-golden-hybrid")
-    build_index([CORPUS], root, semantic=False)
-    index_vectors(root, EMBEDDER)
-    return root
 
 
 def _outputs(client: FlaskClient, root: Path) -> dict[str, str]:
@@ -55,11 +44,11 @@ def _outputs(client: FlaskClient, root: Path) -> dict[str, str]:
     return out
 
 
-def test_hybrid_search_and_exports_are_byte_for_byte_the_golden_ones(hybrid_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hybrid_search_and_exports_are_byte_for_byte_the_golden_ones(hashed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796169600")
     monkeypatch.delenv("KB_PUBLIC_URL", raising=False)
-    client = create_app({"TESTING": True, "KB_INDEX": str(hybrid_index), "QUERY_EMBEDDER": EMBEDDER}).test_client()
-    outputs = _outputs(client, hybrid_index)
+    client = create_app({"TESTING": True, "KB_INDEX": str(hashed_index), "QUERY_EMBEDDER": EMBEDDER}).test_client()
+    outputs = _outputs(client, hashed_index)
     searched = [json.loads(body.split("\n", 1)[1]) for key, body in outputs.items() if key.startswith("/api/search?q=")]
     assert {s.get("mode") for s in searched if "mode" in s} >= {"hybrid"}, "the embedder was not used: nothing searched by meaning"
     assert any("meaning" in r["found_by"] for s in searched for r in s.get("results", [])), "no passage found by meaning"

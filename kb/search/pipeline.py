@@ -5,7 +5,9 @@ page, then snippets and provenance of the page's passages."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
@@ -37,32 +39,66 @@ _STEM = stem_analyzer()
 EMBED_ROUNDS = 3  # answers tried with the rows embedded beforehand; the last may embed under the lock
 
 
-def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
-    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`.
+@dataclass(frozen=True)
+class Answer:
+    """What the stages found for one request, before it is shown: the page and how it came to be."""
 
-    The query is embedded first, then one Session gives the build, its vectors and its searcher:
-    a build switched in meanwhile is read whole, never mixed with the one before."""
+    found: Page
+    compiled: CompiledQuery
+    suggestion: str | None
+    corrected_query: str | None
+    notes: list[str]
+    origin: Provenance | None
+    mode: str
+    parsed: ParsedQuery
+
+
+T = TypeVar("T")
+
+
+def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
+    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`."""
     validate(request, kb)
+    answered = _run(kb, request, params, _response)
+    if answered is None:
+        unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
+        return SearchResponse.nothing(request, tuple(parse_query(request.query).notes) + unsearchable, LEXICAL)
+    return answered
+
+
+def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
+    """The passages search() shows for `request`, page after page, in the same order (corrections,
+    filters and meaning alike), at most `max_results`: what an export of the search holds."""
+    validate(request, kb)
+    every = replace(request, limit=max_results, offset=0)  # the page is then all of them
+    return _run(kb, every, DEFAULT_PARAMS, lambda _held, _citer, _request, answer: _passages(answer)) or []
+
+
+def _run(kb: KnowledgeBase, request: SearchRequest, params: RankingParams,
+         finish: Callable[[Session, Citer, SearchRequest, Answer], T]) -> T | None:
+    """The stages for one request, `finish` applied to their answer under the same session; None
+    when there is nothing to search. The query is embedded first, then one Session gives the build,
+    its vectors and its searcher: a build switched in meanwhile is read whole, never mixed."""
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
-        unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
-        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, LEXICAL)
+        return None
     rows = embedded_beforehand(kb, request)
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
             semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
-            citer = Citer(kb, request.public_url, documents=held.snapshot.documents)
             try:
-                response = _answer(held, parsed, request, params, semantic, citer)
-                break
+                answer = _answer(held, parsed, request, params, semantic)
             except NotEmbedded as missing:
                 needed = missing
+            else:
+                answer.notes.extend(note)
+                return finish(held, Citer(kb, request.public_url, documents=held.snapshot.documents), request, answer)
         rows[needed.text] = needed.embedder.query(needed.text)
-    return replace(response, notes=response.notes + note) if note else response
+    raise AssertionError("unreachable: the last round embeds under the lock")
 
 
 def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
-            params: RankingParams, semantic: Semantic | None, citer: Citer) -> SearchResponse:
+            params: RankingParams, semantic: Semantic | None) -> Answer:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
     searcher, snapshot = held.searcher, held.snapshot
     reader, thesaurus = searcher.reader(), thesaurus_for(snapshot.path)
@@ -74,8 +110,7 @@ def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
     if uncorrected:  # say which words found nothing, so the reader knows to rephrase them
         notes.append(absent_words_note(uncorrected))
     if parsed.empty:
-        found = browse_page(searcher, Every(), request)
-        return _response(snapshot, citer, request, found, CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL)
+        return Answer(browse_page(searcher, Every(), request), CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL, parsed)
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
     scores = score_matches(searcher, compiled.query)
@@ -91,13 +126,16 @@ def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
         found = ranked_page(searcher, scores, request)
-        return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID,
-                         _described(snapshot, searcher, parsed))
+        return Answer(found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID, parsed)
     meant = suggestion if request.correct and suggestion else request.query
     fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
     found = ranked_page(searcher, fused.scores, request)
     origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
-    return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID, _described(snapshot, searcher, parsed))
+    return Answer(found, compiled, suggestion, corrected_query, notes, origin, HYBRID, parsed)
+
+
+def _passages(answer: Answer) -> list[Passage]:
+    return [Passage.from_dict(fields["payload"]) for _, fields, _ in answer.found.hits]
 
 
 def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
@@ -122,10 +160,9 @@ def _described(snapshot: Snapshot, searcher: Searcher, parsed: ParsedQuery) -> t
     return tuple(sorted(found, key=lambda m: m.title.lower()))
 
 
-def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
-              corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str,
-              described: tuple[DocumentMatch, ...] = ()) -> SearchResponse:
+def _response(held: Session, citer: Citer, request: SearchRequest, answer: Answer) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
+    snapshot, found, compiled, origin = held.snapshot, answer.found, answer.compiled, answer.origin
     documents = snapshot.documents
     results = []
     for docnum, fields, score in found.hits:
@@ -136,9 +173,10 @@ def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: P
         results.append(SearchResult.of(
             passage, document, **citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
             explanation=tuple(passage.explanation) if request.explain else None))
+    described = () if answer.parsed.empty else _described(snapshot, held.searcher, answer.parsed)
     return SearchResponse(
-        request.query, found.total, request.limit, request.offset, mode, tuple(results), Facets(**found.facets),
-        suggestion, tuple(compiled.expansions), corrected_query, tuple(notes), described,
+        request.query, found.total, request.limit, request.offset, answer.mode, tuple(results), Facets(**found.facets),
+        answer.suggestion, tuple(compiled.expansions), answer.corrected_query, tuple(answer.notes), described,
     )
 
 
@@ -149,20 +187,3 @@ def query_stems(kb: KnowledgeBase, query: str) -> set[str]:
         return set()
     with kb.session(DEFAULT_PARAMS.weighting()) as held:
         return set(compile_query(parsed, held.searcher.reader(), thesaurus_for(held.snapshot.path)).stems)
-
-
-def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
-    """Every passage a search matches (ranked; filters applied), for bulk export."""
-    validate(request, kb)
-    parsed = parse_query(request.query)
-    if parsed.empty and not (request.categories or request.documents):
-        return []
-    every = replace(request, limit=max_results, offset=0)  # the page is then all of them
-    with kb.session(DEFAULT_PARAMS.weighting()) as held:
-        searcher = held.searcher
-        if parsed.empty:
-            found = browse_page(searcher, Every(), every)
-        else:
-            query = compile_query(parsed, searcher.reader(), thesaurus_for(held.snapshot.path)).query
-            found = ranked_page(searcher, score_matches(searcher, query), every)
-        return [Passage.from_dict(fields["payload"]) for _, fields, _ in found.hits]
