@@ -54,7 +54,7 @@ class Semantic:
 def embedded_beforehand(kb: KnowledgeBase, request: SearchRequest) -> dict[str, np.ndarray]:
     """The query's row when the request will likely search by meaning (the build served now has
     vectors and the model loads), computed without holding the index lock; else none."""
-    if request.mode == LEXICAL or kb.snapshot().vectors is None:
+    if request.mode == LEXICAL or kb.served().vectors is None:
         return {}
     embedder = kb.query_embedder()
     return {} if embedder is None else {request.query: embedder.query(request.query)}

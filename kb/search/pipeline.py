@@ -12,7 +12,6 @@ from typing import TypeVar
 from whoosh.query import Every, Or, Term
 from whoosh.searching import Searcher
 
-from kb.citations.lookup import Citer
 from kb.analysis import analyze, stem_analyzer
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
@@ -24,14 +23,15 @@ from kb.search.match import matching_docnums
 from kb.search.page import Page, browse_page, matched_total, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
-from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
+from kb.search.context import SearchContext
+from kb.search.request import HYBRID, LEXICAL, SearchRequest, check_documents, check_request
 from kb.search.results import DocumentMatch, Facets, SearchResponse
 from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
-from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words, vocabulary_for
+from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.search.thesaurus import thesaurus_for
 from kb.search.meaning import NotEmbedded, Semantic, embedded_beforehand, semantic_inputs
-from kb.storage.store import KnowledgeBase, Session, Snapshot
+from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, SearchResult
 
 MAX_EXPORT = 100_000
@@ -58,7 +58,7 @@ T = TypeVar("T")
 
 def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
     """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`."""
-    validate(request, kb)
+    check_request(request)
     answered = _run(kb, request, params, _response)
     if answered is None:
         unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
@@ -69,41 +69,41 @@ def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DE
 def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
     """The passages search() shows for `request`, page after page, in the same order (corrections,
     filters and meaning alike), at most `max_results`: what an export of the search holds."""
-    validate(request, kb)
+    check_request(request)
     every = replace(request, limit=max_results, offset=0)  # the page is then all of them
-    return _run(kb, every, DEFAULT_PARAMS, lambda _held, _citer, _request, answer: _passages(answer)) or []
+    return _run(kb, every, DEFAULT_PARAMS, lambda _ctx, answer: _passages(answer)) or []
 
 
 def _run(kb: KnowledgeBase, request: SearchRequest, params: RankingParams,
-         finish: Callable[[Session, Citer, SearchRequest, Answer], T]) -> T | None:
-    """The stages for one request, `finish` applied to their answer under the same session; None
-    when there is nothing to search. The query is embedded first, then one Session gives the build,
-    its vectors and its searcher: a build switched in meanwhile is read whole, never mixed."""
+         finish: Callable[[SearchContext, Answer], T]) -> T | None:
+    """The stages for one request, `finish` applied to their answer in the same context; None
+    when there is nothing to search. The query is embedded first, then one Session gives the
+    build, its vectors and its searcher: a build switched in meanwhile is read whole, never mixed."""
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
         return None
     rows = embedded_beforehand(kb, request)
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
+            check_documents(request, held.snapshot.documents)
             semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
+            ctx = SearchContext(kb, held, request, params, semantic)
             try:
-                answer = _answer(held, parsed, request, params, semantic)
+                answer = _answer(ctx, parsed)
             except NotEmbedded as missing:
                 needed = missing
             else:
                 answer.notes.extend(note)
-                return finish(held, Citer(kb, request.public_url, documents=held.snapshot.documents), request, answer)
+                return finish(ctx, answer)
         rows[needed.text] = needed.embedder.query(needed.text)
     raise AssertionError("unreachable: the last round embeds under the lock")
 
 
-def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
-            params: RankingParams, semantic: Semantic | None) -> Answer:
+def _answer(ctx: SearchContext, parsed: ParsedQuery) -> Answer:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
-    searcher, snapshot = held.searcher, held.snapshot
-    reader, thesaurus = searcher.reader(), thesaurus_for(snapshot.path)
+    searcher, reader, request, params = ctx.searcher, ctx.reader, ctx.request, ctx.params
     unknown = unknown_words(reader, parsed) if not parsed.empty else []
-    fixes = corrections(vocabulary_for(snapshot.path, reader), unknown) if unknown else {}
+    fixes = corrections(ctx.vocabulary, unknown) if unknown else {}
     suggestion = suggest(parsed, fixes)
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
@@ -112,25 +112,25 @@ def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
     if parsed.empty:
         return Answer(browse_page(searcher, Every(), request), CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL, parsed)
     # `correct=False` ("search exactly what I typed") searches no correction at all.
-    compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
+    compiled = compile_query(parsed, reader, ctx.thesaurus, params, fixes if request.correct else None)
     scores = score_matches(searcher, compiled.query)
     corrected_query, total = None, matched_total(searcher, scores, request)
-    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
+    if total and fixes and request.correct and not matching_docnums(searcher, compiled.uncorrected):
         corrected_query = suggestion  # every match is owed to the corrections: say so
     if not total and suggestion and request.correct:
-        corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
+        corrected = compile_query(parse_query(suggestion), reader, ctx.thesaurus, params)
         retried = score_matches(searcher, corrected.query)
         if matched_total(searcher, retried, request):
             compiled, scores, corrected_query = corrected, retried, suggestion
-    if semantic is None or not scores:
+    mode = LEXICAL if ctx.semantic is None else HYBRID
+    if ctx.semantic is None or not scores:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
-        found = ranked_page(searcher, scores, request)
-        return Answer(found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID, parsed)
+        return Answer(ranked_page(searcher, scores, request), compiled, suggestion, corrected_query, notes, None, mode, parsed)
     meant = suggestion if request.correct and suggestion else request.query
-    fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
+    fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, ctx.semantic, meant), params)
     found = ranked_page(searcher, fused.scores, request)
-    origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
+    origin = provenance(searcher, compiled, corrected_query, scores, fused.by_meaning)
     return Answer(found, compiled, suggestion, corrected_query, notes, origin, HYBRID, parsed)
 
 
@@ -148,22 +148,21 @@ def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchReque
                         request.query.rstrip().endswith("?"), exact, excluded)
 
 
-def _described(snapshot: Snapshot, searcher: Searcher, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
+def _described(ctx: SearchContext, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
     """The documents whose description holds a word of the query as typed (no thesaurus), by title."""
     stems = {s for group in parsed.groups for unit in group for s in analyze(_STEM, unit.text)}
     if not stems:
         return ()
     query = Or([Term("description_stem", stem) for stem in sorted(stems)])
-    doc_ids = document_ids(searcher, matching_docnums(searcher, query))
-    documents = snapshot.documents
+    doc_ids = document_ids(ctx.searcher, matching_docnums(ctx.searcher, query))
+    documents = ctx.documents
     found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
     return tuple(sorted(found, key=lambda m: m.title.lower()))
 
 
-def _response(held: Session, citer: Citer, request: SearchRequest, answer: Answer) -> SearchResponse:
+def _response(ctx: SearchContext, answer: Answer) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
-    snapshot, found, compiled, origin = held.snapshot, answer.found, answer.compiled, answer.origin
-    documents = snapshot.documents
+    request, found, compiled, origin, documents = ctx.request, answer.found, answer.compiled, answer.origin, ctx.documents
     results = []
     for docnum, fields, score in found.hits:
         payload = fields["payload"]
@@ -171,9 +170,9 @@ def _response(held: Session, citer: Citer, request: SearchRequest, answer: Answe
         snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         results.append(SearchResult.of(
-            passage, document, **citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
+            passage, document, **ctx.citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
             explanation=tuple(passage.explanation) if request.explain else None))
-    described = () if answer.parsed.empty else _described(snapshot, held.searcher, answer.parsed)
+    described = () if answer.parsed.empty else _described(ctx, answer.parsed)
     return SearchResponse(
         request.query, found.total, request.limit, request.offset, answer.mode, tuple(results), Facets(**found.facets),
         answer.suggestion, tuple(compiled.expansions), answer.corrected_query, tuple(answer.notes), described,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kb.categories.taxonomy import load_taxonomy
 from kb.errors import InvalidParameterError
@@ -31,6 +33,12 @@ class SearchRequest:
 
 def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
     """Raise InvalidParameterError naming the parameter that is out of range or unknown."""
+    check_request(request)
+    check_documents(request, kb.snapshot().documents)
+
+
+def check_request(request: SearchRequest) -> None:
+    """validate() but for the document filter, which needs the build a request reads."""
     if not 1 <= request.limit <= MAX_LIMIT:
         raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
     if not 0 <= request.offset <= MAX_OFFSET:
@@ -41,7 +49,10 @@ def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
     for slug in request.categories:
         if slug not in slugs:
             raise InvalidParameterError("category", f"unknown category '{slug}'; valid: {', '.join(sorted(slugs))}")
-    docs = kb.snapshot().documents
+
+
+def check_documents(request: SearchRequest, documents: Mapping[str, Any]) -> None:
+    """Every document of the filter is one of `documents` (the build the request reads)."""
     for doc in request.documents:
-        if doc not in docs:
+        if doc not in documents:
             raise InvalidParameterError("document", f"unknown document '{doc}'")
