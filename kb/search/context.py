@@ -5,11 +5,12 @@ made once and passed down to every stage, so that no stage goes back to the Know
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from kb.citations.lookup import Citer
+from kb.search.match import TermReads
 from kb.search.meaning import Semantic
 from kb.search.ranking import RankingParams
 from kb.search.request import SearchRequest
@@ -27,6 +28,7 @@ class SearchContext:
     request: SearchRequest
     params: RankingParams
     semantic: Semantic | None = None  # the build's vectors and the query's rows; None: by words alone
+    reads: TermReads = field(default_factory=TermReads)  # each term's postings, read once per request
 
     @property
     def snapshot(self) -> Snapshot:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from whoosh.searching import Searcher
 
 from kb.search.compile import CompiledQuery
-from kb.search.match import matching_docnums
+from kb.search.match import TermReads, matching_docnums
 from kb.search.score import Scores
 
 WORDS, THESAURUS, CORRECTION, MEANING = "words", "thesaurus", "correction", "meaning"
@@ -41,12 +41,12 @@ class Provenance:
 
 
 def provenance(searcher: Searcher, compiled: CompiledQuery, corrected_query: str | None,
-               lexical: Scores, by_meaning: frozenset[int]) -> Provenance:
+               lexical: Scores, by_meaning: frozenset[int], reads: TermReads | None = None) -> Provenance:
     """Which passages each kind of evidence matches (set algebra over posting lists), from the
     match queries by origin that compile_query() made beside the ranked query."""
     if corrected_query:  # the results are the corrected query's: its words are the corrections
-        literal = corrected = matching_docnums(searcher, compiled.literal_or_corrected)
+        literal = corrected = matching_docnums(searcher, compiled.literal_or_corrected, reads)
     else:
-        literal = matching_docnums(searcher, compiled.literal)
-        corrected = literal if compiled.literal_or_corrected is compiled.literal else matching_docnums(searcher, compiled.literal_or_corrected)
+        literal = matching_docnums(searcher, compiled.literal, reads)
+        corrected = literal if compiled.literal_or_corrected is compiled.literal else matching_docnums(searcher, compiled.literal_or_corrected, reads)
     return Provenance(frozenset(literal), frozenset(corrected), frozenset(lexical), by_meaning, bool(corrected_query))

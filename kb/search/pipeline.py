@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from whoosh.query import Every, Or, Term
-from whoosh.searching import Searcher
 
 from kb.analysis import analyze, stem_analyzer
 from kb.models import Passage
@@ -19,7 +18,7 @@ from kb.search.facets import document_ids
 from kb.search.dense import cosines
 from kb.search.found import Provenance, provenance
 from kb.search.fuse import FusionInputs, fuse_query
-from kb.search.match import matching_docnums
+from kb.search.match import TermReads, matching_docnums
 from kb.search.page import Page, browse_page, matched_total, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
@@ -30,7 +29,7 @@ from kb.search.score import score_matches
 from kb.search.snippets import make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.search.thesaurus import thesaurus_for
-from kb.search.meaning import NotEmbedded, Semantic, embedded_beforehand, semantic_inputs
+from kb.search.meaning import NotEmbedded, embedded_beforehand, semantic_inputs
 from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, SearchResult
 
@@ -83,11 +82,14 @@ def _run(kb: KnowledgeBase, request: SearchRequest, params: RankingParams,
     if parsed.empty and not (request.categories or request.documents):
         return None
     rows = embedded_beforehand(kb, request)
+    reads, read_in = TermReads(), None  # postings read in a round are kept while the build is the same
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
             check_documents(request, held.snapshot.documents)
             semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
-            ctx = SearchContext(kb, held, request, params, semantic)
+            if read_in is not held.snapshot:
+                reads, read_in = TermReads(), held.snapshot
+            ctx = SearchContext(kb, held, request, params, semantic, reads)
             try:
                 answer = _answer(ctx, parsed)
             except NotEmbedded as missing:
@@ -110,27 +112,27 @@ def _answer(ctx: SearchContext, parsed: ParsedQuery) -> Answer:
     if uncorrected:  # say which words found nothing, so the reader knows to rephrase them
         notes.append(absent_words_note(uncorrected))
     if parsed.empty:
-        return Answer(browse_page(searcher, Every(), request), CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL, parsed)
+        return Answer(browse_page(searcher, Every(), request, ctx.reads), CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL, parsed)
     # `correct=False` ("search exactly what I typed") searches no correction at all.
     compiled = compile_query(parsed, reader, ctx.thesaurus, params, fixes if request.correct else None)
-    scores = score_matches(searcher, compiled.query)
-    corrected_query, total = None, matched_total(searcher, scores, request)
-    if total and fixes and request.correct and not matching_docnums(searcher, compiled.uncorrected):
+    scores = score_matches(searcher, compiled.query, ctx.reads)
+    corrected_query, total = None, matched_total(searcher, scores, request, ctx.reads)
+    if total and fixes and request.correct and not matching_docnums(searcher, compiled.uncorrected, ctx.reads):
         corrected_query = suggestion  # every match is owed to the corrections: say so
     if not total and suggestion and request.correct:
         corrected = compile_query(parse_query(suggestion), reader, ctx.thesaurus, params)
-        retried = score_matches(searcher, corrected.query)
-        if matched_total(searcher, retried, request):
+        retried = score_matches(searcher, corrected.query, ctx.reads)
+        if matched_total(searcher, retried, request, ctx.reads):
             compiled, scores, corrected_query = corrected, retried, suggestion
     mode = LEXICAL if ctx.semantic is None else HYBRID
     if ctx.semantic is None or not scores:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
-        return Answer(ranked_page(searcher, scores, request), compiled, suggestion, corrected_query, notes, None, mode, parsed)
+        return Answer(ranked_page(searcher, scores, request, ctx.reads), compiled, suggestion, corrected_query, notes, None, mode, parsed)
     meant = suggestion if request.correct and suggestion else request.query
-    fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, ctx.semantic, meant), params)
-    found = ranked_page(searcher, fused.scores, request)
-    origin = provenance(searcher, compiled, corrected_query, scores, fused.by_meaning)
+    fused = fuse_query(_fusion_inputs(ctx, parsed, compiled, scores, meant), params)
+    found = ranked_page(searcher, fused.scores, request, ctx.reads)
+    origin = provenance(searcher, compiled, corrected_query, scores, fused.by_meaning, ctx.reads)
     return Answer(found, compiled, suggestion, corrected_query, notes, origin, HYBRID, parsed)
 
 
@@ -138,12 +140,13 @@ def _passages(answer: Answer) -> list[Passage]:
     return [Passage.from_dict(fields["payload"]) for _, fields, _ in answer.found.hits]
 
 
-def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
-                   scores: dict[int, float], semantic: Semantic, meant: str) -> FusionInputs:
+def _fusion_inputs(ctx: SearchContext, parsed: ParsedQuery, compiled: CompiledQuery, scores: dict[int, float], meant: str) -> FusionInputs:
     """The lexical scores and the cosines to the (corrected) query, and what limits the shown passages."""
+    semantic, request = ctx.semantic, ctx.request
+    assert semantic is not None
     exact = any(u.phrase or u.prefix for u in parsed.units())
-    excluded = frozenset() if exact else frozenset(matching_docnums(searcher, compiled.excluded))
-    cosine = cosines(searcher, semantic.vectors, semantic.build, semantic.row(meant))
+    excluded = frozenset() if exact else frozenset(matching_docnums(ctx.searcher, compiled.excluded, ctx.reads))
+    cosine = cosines(ctx.searcher, semantic.vectors, semantic.build, semantic.row(meant))
     return FusionInputs(scores, cosine, len(parsed.groups),
                         request.query.rstrip().endswith("?"), exact, excluded)
 
@@ -154,7 +157,7 @@ def _described(ctx: SearchContext, parsed: ParsedQuery) -> tuple[DocumentMatch, 
     if not stems:
         return ()
     query = Or([Term("description_stem", stem) for stem in sorted(stems)])
-    doc_ids = document_ids(ctx.searcher, matching_docnums(ctx.searcher, query))
+    doc_ids = document_ids(ctx.searcher, matching_docnums(ctx.searcher, query, ctx.reads))
     documents = ctx.documents
     found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
     return tuple(sorted(found, key=lambda m: m.title.lower()))
