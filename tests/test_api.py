@@ -302,3 +302,21 @@ def test_access_log_handler_is_configured_once(corpus_index: Path) -> None:
     finally:
         logger.handlers[:] = saved[0]
         logger.propagate, logger.level = saved[1], saved[2]
+
+
+def test_the_export_formats_are_one_registry(client: FlaskClient, corpus_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import export_cmd
+    from kb.export import EXPORTS
+
+    spec = client.get("/api/openapi.json").get_json()["paths"]
+    assert sorted(p for p in spec if p.startswith("/api/export.")) == sorted(f"/api/export.{name}" for name in EXPORTS)
+    assert {k for k in client.get("/api/").get_json()["endpoints"] if k.startswith("export_")} == {f"export_{n}" for n in EXPORTS}
+    assert list(next(p for p in export_cmd.params if p.name == "fmt").type.choices) == list(EXPORTS)  # type: ignore[attr-defined]
+    for name, export in EXPORTS.items():
+        assert list(spec[f"/api/export.{name}"]["get"]["responses"]["200"]["content"]) == [export.media_type]
+        response = client.get(f"/api/export.{name}?document={DOC}&limit=3")
+        assert response.status_code == 200 and response.mimetype == export.media_type
+        printed = CliRunner().invoke(export_cmd, ["--index", str(corpus_index), "--format", name])
+        assert printed.exit_code == 0 and printed.output.startswith(response.get_data(as_text=True).split("\n", 1)[0][:20])
