@@ -24,7 +24,7 @@ def _corpus(corpus: str | None) -> Path:
 def _rebuild(corpus: str | None, index_path: str | None) -> None:
     """The incremental build of what the index is built from (--corpus, else $KB_CORPUS or ./corpus)."""
     from indexer.build import build_index
-    from indexer.cli import print_report
+    from indexer.build_summary import print_report
 
     print_report(build_index(corpus_dirs([corpus] if corpus else None), index_dir(index_path)))
 
