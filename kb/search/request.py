@@ -1,4 +1,4 @@
-"""What a caller may ask of search(), and the one check of it every face relies on."""
+"""What a caller may ask of search(), and the checks of it every face relies on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 
 from kb.categories.taxonomy import load_taxonomy
 from kb.errors import InvalidParameterError
-from kb.storage.store import KnowledgeBase
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -31,14 +30,9 @@ class SearchRequest:
     public_url: str = ""  # the site's address, for the absolute reader URL of each result ("" keeps paths)
 
 
-def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
-    """Raise InvalidParameterError naming the parameter that is out of range or unknown."""
-    check_request(request)
-    check_documents(request, kb.snapshot().documents)
-
-
 def check_request(request: SearchRequest) -> None:
-    """validate() but for the document filter, which needs the build a request reads."""
+    """Raise InvalidParameterError naming the parameter that is out of range or unknown (the
+    document filter aside: check_documents() checks it against the build the request reads)."""
     if not 1 <= request.limit <= MAX_LIMIT:
         raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
     if not 0 <= request.offset <= MAX_OFFSET:
