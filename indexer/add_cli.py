@@ -67,7 +67,7 @@ def _rebuild(corpus: str | None, index_path: str | None, wait: float, unfinished
     ./corpus), keeping the index's mode (with or without vectors); `unfinished` says what is in
     the corpus when the build does not finish."""
     from indexer.build import build_index
-    from indexer.cli import print_report
+    from indexer.build_summary import print_report
     from kb.semantic.vectors import has_vectors
     from kb.storage.layout import current_build
 

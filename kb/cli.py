@@ -11,6 +11,7 @@ import click
 
 from kb.config import index_dir, public_url
 from kb.errors import KBError
+from kb.export import EXPORTS
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
     from kb.search import SearchResponse
@@ -112,16 +113,15 @@ def _print_results(response: SearchResponse) -> None:
 
 @click.command("export")
 @index_option
-@click.option("--format", "fmt", type=click.Choice(["ndjson", "csv"]), default="ndjson", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(list(EXPORTS)), default="ndjson", show_default=True)
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", help="File to write (default: stdout).")
 def export_cmd(index_path: str | None, fmt: str, output: Any) -> None:
     """Write every passage with all its fields (bulk access for researchers)."""
     from kb.citations.lookup import Citer
-    from kb.export import write_csv, write_ndjson
 
     kb = open_kb(index_path)
-    rows = kb.all_passages()
-    (write_ndjson if fmt == "ndjson" else write_csv)(rows, Citer(kb, public_url()), output)
+    export = EXPORTS[fmt]
+    export.write(kb.all_passages(), Citer(kb, public_url()), output, export.dialects[0] if export.dialects else "")
 
 
 @click.command("stats")

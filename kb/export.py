@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kb.citations.lookup import Citer
 from kb.models import Passage
 from kb.views import DocumentSummary, PassageRecord
+
+if TYPE_CHECKING:  # `kb --help` lists the formats without loading the index's code
+    from kb.citations.lookup import Citer
 
 CSV_COLUMNS = [
     "id", "document_id", "document_title", "publisher", "date", "document_url",
@@ -91,3 +94,21 @@ def _csv_row(rec: PassageRecord) -> dict[str, Any]:
         "position": rec.position,
         "citation": rec.citation.text,
     }
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One way to export passages: the API's route /api/export.<name>, `kb export --format <name>`
+    and the OpenAPI entry are all made from it."""
+
+    media_type: str
+    summary: str
+    write: Callable[[Iterable[Passage], Citer, TextIO, str], None]  # (passages, citer, out, CSV dialect)
+    dialects: tuple[str, ...] = ()  # the `dialect` values it takes (the first is the default)
+
+
+EXPORTS: dict[str, ExportFormat] = {
+    "csv": ExportFormat("text/csv", "Export matching passages as CSV.", write_csv, tuple(CSV_DIALECTS)),
+    "ndjson": ExportFormat("application/x-ndjson", "Export matching passages as NDJSON.",
+                           lambda passages, citer, out, _dialect: write_ndjson(passages, citer, out)),
+}

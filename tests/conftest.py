@@ -61,6 +61,26 @@ def kb(corpus_index: Path) -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
+def hashed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """corpus/ indexed by words, then given the vectors of tests/hashing_embedder.py: hybrid
+    search whose every ranking is the same on every CPU (read-only for tests)."""
+    from .hashing_embedder import HashingEmbedder, index_vectors
+
+    root = tmp_path_factory.mktemp("index-hashed")
+    build_index([CORPUS], root, semantic=False)
+    index_vectors(root, HashingEmbedder())
+    return root
+
+
+@pytest.fixture(scope="session")
+def hashed_kb(hashed_index: Path) -> KnowledgeBase:
+    """The search service over hashed_index, its queries embedded by the same hashing embedder."""
+    from .hashing_embedder import HashingEmbedder
+
+    return KnowledgeBase(hashed_index, embedder=HashingEmbedder())  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
 def full_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of corpus/ plus ../shared/corpus-extra, built once for the session."""
     root = tmp_path_factory.mktemp("index-full")

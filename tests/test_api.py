@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb.export import CSV_COLUMNS
-from kb.search import SearchRequest, matching_passages, search
+from kb.search import SearchRequest, search
 from kb.storage.store import KnowledgeBase
 from webui import ACCESS_LOGGER, configure_access_log, create_app
 
@@ -66,8 +66,10 @@ def test_search_result_shape(client: FlaskClient) -> None:
 
 def test_search_repeatable_filters(client: FlaskClient) -> None:
     both = client.get("/api/search?q=droits&category=surveillance&category=armes&limit=100").get_json()
-    for r in both["results"]:
-        assert {"surveillance", "armes"} & set(r["categories"])
+    every = client.get("/api/search?q=droits&limit=100").get_json()
+    either = [r["id"] for r in every["results"] if {"surveillance", "armes"} & set(r["categories"])]
+    assert every["total"] == len(every["results"]) and len(either) < every["total"]
+    assert [r["id"] for r in both["results"]] == either and both["total"] == len(either) > 0
     only = client.get(f"/api/search?q=droits&document={DOC}&limit=100").get_json()
     assert only["total"] > 0 and all(r["document"]["id"] == DOC for r in only["results"])
 
@@ -198,8 +200,9 @@ def test_export_csv(client: FlaskClient, kb: KnowledgeBase) -> None:
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="passages.csv"'
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    expected = matching_passages(kb, SearchRequest("surveillance", categories=("surveillance",)))
-    assert [r["id"] for r in rows] == [p.id for p in expected]
+    expected = search(kb, SearchRequest("surveillance", categories=("surveillance",), limit=100))
+    assert 0 < expected.total == len(expected.results)  # one page holds them all
+    assert [r["id"] for r in rows] == [r.id for r in expected.results]
     assert list(rows[0]) == CSV_COLUMNS
     assert response.headers["X-Total-Count"] == str(len(rows))
 
@@ -306,3 +309,21 @@ def test_access_log_handler_is_configured_once(corpus_index: Path) -> None:
     finally:
         logger.handlers[:] = saved[0]
         logger.propagate, logger.level = saved[1], saved[2]
+
+
+def test_the_export_formats_are_one_registry(client: FlaskClient, corpus_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import export_cmd
+    from kb.export import EXPORTS
+
+    spec = client.get("/api/openapi.json").get_json()["paths"]
+    assert sorted(p for p in spec if p.startswith("/api/export.")) == sorted(f"/api/export.{name}" for name in EXPORTS)
+    assert {k for k in client.get("/api/").get_json()["endpoints"] if k.startswith("export_")} == {f"export_{n}" for n in EXPORTS}
+    assert list(next(p for p in export_cmd.params if p.name == "fmt").type.choices) == list(EXPORTS)  # type: ignore[attr-defined]
+    for name, export in EXPORTS.items():
+        assert list(spec[f"/api/export.{name}"]["get"]["responses"]["200"]["content"]) == [export.media_type]
+        response = client.get(f"/api/export.{name}?document={DOC}&limit=3")
+        assert response.status_code == 200 and response.mimetype == export.media_type
+        printed = CliRunner().invoke(export_cmd, ["--index", str(corpus_index), "--format", name])
+        assert printed.exit_code == 0 and printed.output.startswith(response.get_data(as_text=True).split("\n", 1)[0][:20])

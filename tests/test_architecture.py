@@ -1,6 +1,7 @@
 """Dependencies run one way: kb ← indexer, kb ← webui, the `kb` command (kbcli) on top of both;
-inside kb, no package imports one that imports it back. Read from the source's import
-statements (lazy imports inside functions included), so a new shortcut fails here."""
+inside kb, no package imports one that imports it back, and no module imports one that imports
+it back, however far round. Read from the source's import statements (lazy imports inside
+functions included), so a new shortcut fails here."""
 
 from __future__ import annotations
 
@@ -89,3 +90,42 @@ def test_importing_a_package_loads_nothing_above_it(module: str, absent: tuple[s
     code = f"import sys, {module}; print(' '.join(m for m in {absent!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == ""
+
+
+def _module_imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """The project's modules `module` imports when it runs (imports for type checkers left out)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+                   for n in ast.walk(block)}
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            out.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            out.update(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names)
+    return (out & modules) - {module}
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    paths = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+             for top in ("kb", "indexer", "webui", "kbcli") for p in (ROOT / top).rglob("*.py")}
+    graph = {module: _module_imports(path, module, set(paths)) for module, path in paths.items()}
+    def reachable(start: str) -> set[str]:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            module = todo.pop()
+            if module not in seen:
+                seen.add(module)
+                todo.extend(graph[module])
+        return seen
+
+    reach = {module: reachable(module) for module in graph}
+    circles = sorted({tuple(sorted({m, n})) for m in graph for n in graph[m] if m in reach[n]})
+    assert not circles, f"modules that import each other (directly or round others): {circles}"

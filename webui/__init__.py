@@ -49,7 +49,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    app.extensions["kb"] = KnowledgeBase(index_dir(app.config["KB_INDEX"]))
+    # QUERY_EMBEDDER (test_config only): an Embedder for the queries instead of the process's model.
+    embedder = app.config.get("QUERY_EMBEDDER")
+    app.extensions["kb"] = KnowledgeBase(index_dir(app.config["KB_INDEX"]), None if isinstance(embedder, str) else embedder)
     if not app.testing:
         configure_access_log()
 

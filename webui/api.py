@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from kb.export import write_csv, write_ndjson
+from kb.export import EXPORTS
 from kb.models import Passage
 from kb.search import MAX_EXPORT, MAX_QUERY_CHARS, SearchRequest, matching_passages, search
 from kb.search.health import hybrid_health
@@ -41,8 +42,7 @@ def index() -> Response:
         "document": "/api/documents/{id}",
         "categories": url_for("api.categories"),
         "health": url_for("api.health"),
-        "export_csv": url_for("api.export_csv"),
-        "export_ndjson": url_for("api.export_ndjson"),
+        **{f"export_{name}": url_for(f"api.export_{name}") for name in EXPORTS},
     }
     return jsonify({
         "name": "Base de connaissances « risques de l'IA et droits humains »",
@@ -148,30 +148,27 @@ def _export_rows(req: SearchRequest, limit: int | None) -> list[Passage]:
     return matching_passages(kb, req, max_results=limit or MAX_EXPORT)
 
 
-def _export(kind: str) -> Response:
+def _export(name: str) -> Response:
+    """The passages of the search in the format called `name`, as a download."""
+    export = EXPORTS[name]
     req = params.api_filters(request.args)
-    dialect = params.csv_dialect(request.args) if kind == "csv" else None
+    dialect = params.csv_dialect(request.args) if export.dialects else ""
     rows = _export_rows(req, params.export_limit(request.args))
     out = io.StringIO()
-    if dialect:
-        write_csv(rows, citer(), out, dialect)
-        mimetype = "text/csv"
-    else:
-        write_ndjson(rows, citer(), out)
-        mimetype = "application/x-ndjson"
-    response = Response(out.getvalue(), mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="passages.{kind}"'
+    export.write(rows, citer(), out, dialect)
+    response = Response(out.getvalue(), mimetype=export.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="passages.{name}"'
     response.headers["X-Total-Count"] = str(len(rows))
     return response
 
 
-@bp.get("/export.csv")
-def export_csv() -> Response:
-    """All passages matching a search as CSV (one row per passage), as a download."""
-    return _export("csv")
+def _export_view(name: str) -> Callable[[], Response]:
+    def view() -> Response:
+        return _export(name)
+
+    view.__doc__ = f"{EXPORTS[name].summary[:-1]} (one per passage), as a download."
+    return view
 
 
-@bp.get("/export.ndjson")
-def export_ndjson() -> Response:
-    """All passages matching a search as NDJSON (one JSON object per line), as a download."""
-    return _export("ndjson")
+for _name in EXPORTS:  # /api/export.csv, /api/export.ndjson: one route per format of the registry
+    bp.add_url_rule(f"/export.{_name}", f"export_{_name}", _export_view(_name), methods=["GET"])

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from kb.export import EXPORTS
 from kb.models import Explanation, Link
 from kb.search import MAX_EXPORT, MAX_LIMIT, MAX_OFFSET, SearchResponse
 from kb.search.results import DocumentMatch
@@ -115,16 +116,14 @@ def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int
     return out
 
 
-def _export_params(filters: list[dict[str, Any]], csv: bool) -> list[dict[str, Any]]:
+def _export_params(filters: list[dict[str, Any]], dialects: tuple[str, ...]) -> list[dict[str, Any]]:
     """The search filters plus `limit` (best first) and, for CSV, the `dialect`."""
-    from kb.export import CSV_DIALECTS
-
     out = [*filters, {"name": "limit", "in": "query", "description": "At most this many passages, best first (default: all).",
                       "schema": {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT}}]
-    if csv:
+    if dialects:
         out.append({"name": "dialect", "in": "query",
                     "description": "rfc4180: UTF-8, commas; excel: what a French spreadsheet opens as is (UTF-8 with BOM, semicolons).",
-                    "schema": {"type": "string", "enum": list(CSV_DIALECTS), "default": "rfc4180"}})
+                    "schema": {"type": "string", "enum": list(dialects), "default": dialects[0]}})
     return out
 
 
@@ -226,8 +225,7 @@ def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dic
             "/api/openapi.json": _get("openapi", "This document.", {"200": {
                 "description": "OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": _error("Any error.")}),
-            "/api/export.csv": _export("text/csv", "Export matching passages as CSV.", _export_params(filters, csv=True)),
-            "/api/export.ndjson": _export("application/x-ndjson", "Export matching passages as NDJSON.", _export_params(filters, csv=False)),
+            **{f"/api/export.{name}": _export(f.media_type, f.summary, _export_params(filters, f.dialects)) for name, f in EXPORTS.items()},
         },
         "components": {"schemas": _schemas()},
     }

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from kb.citations.formats import to_meta
 from kb.errors import InvalidParameterError
 from kb.sheet import build_sheet, sheet_citations, sheet_markdown
+from kb.export import EXPORTS
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.search.pipeline import query_marks
 from kb.search.snippets import match_spans
@@ -92,7 +93,7 @@ def search_page() -> str:
         exact_url=state.url(exact="1"),
         suggestion_url=state.url(q=suggestion) if suggestion else None,
         json_url=url_for("api.search_passages", **state.api_args(), limit=req.limit, offset=req.offset or None),
-        export_args=state.api_args(),
+        export_args=state.api_args(), export_names=list(EXPORTS),
         hidden_filters=state.hidden_inputs(),
         taxonomy=load_taxonomy(), examples=EXAMPLES,
     )

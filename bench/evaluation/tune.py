@@ -54,7 +54,6 @@ GRID: dict[str, tuple[float, ...]] = {
     "rrf_k": (5, 10, 30, 60, 100),
     "semantic_depth": (20, 50, 100, 200),
 }
-FUSION_GRID = [f for f in GRID if f in FUSION_FIELDS]
 
 _state: dict[str, Any] = {}
 

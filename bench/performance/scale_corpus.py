@@ -12,7 +12,6 @@ from pathlib import Path
 
 PACKAGE = "libreoffice-help-fr"
 CACHE = Path(__file__).resolve().parents[1] / "cache"
-HELP_DIR = CACHE / PACKAGE / "usr" / "share" / "libreoffice" / "help" / "fr"
 
 
 def fetch(cache: Path = CACHE) -> Path:

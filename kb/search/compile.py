@@ -31,6 +31,11 @@ class CompiledQuery:
     # « CAF » marks « Caisse nationale des allocations familiales », not « nationalité » alone.
     expressions: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
     excluded: Query = NullQuery  # what -excluded words match: no passage of it may be shown
+    # What the query matches by origin, built in the same pass (match sets only, no bonus):
+    # its typed words alone; those or their spelling corrections; those or a thesaurus expression.
+    literal: Query = NullQuery
+    literal_or_corrected: Query = NullQuery
+    uncorrected: Query = NullQuery
 
 
 def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
@@ -110,39 +115,57 @@ def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus
     `reader` expands prefixes."""
     compiled = CompiledQuery(NullQuery)
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
-    per_group, function_words, spelling = _group_queries(parsed, reader, p, fixes or {}, compiled)
+    per_group, typed, function_words, spelling = _group_queries(parsed, reader, p, fixes or {}, compiled)
     groups = parsed.groups
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
     compiled.expansions = thesaurus.expand(keys, [g[0].text for g in groups])
     concepts = _concepts(len(groups), per_group, compiled.expansions, thesaurus, p, compiled)
+    uncorrected = _concepts(len(groups), typed, compiled.expansions, thesaurus, p, compiled) if spelling else concepts
     compiled.expansions += spelling
+    compiled.excluded = _excluded(parsed.excluded, reader, p)
+    compiled.literal = _matching([q for q in typed if q is not None], compiled.excluded)
+    compiled.literal_or_corrected = _matching([q for q in per_group if q is not None], compiled.excluded) if spelling else compiled.literal
+    compiled.uncorrected = _matching(uncorrected, compiled.excluded)
     if not concepts:
         return compiled
     main = _with_bonuses(Or(concepts) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
-    compiled.query = _without_excluded(main, compiled, parsed.excluded, reader, p)
+    compiled.query = AndNot(main, compiled.excluded) if compiled.excluded is not NullQuery else main
     return compiled
 
 
+def _matching(concepts: list[Query], excluded: Query) -> Query:
+    """What a query of these concepts matches (bonuses add to scores, never to matches)."""
+    if not concepts:
+        return NullQuery
+    main = Or(concepts) if len(concepts) > 1 else concepts[0]
+    return AndNot(main, excluded) if excluded is not NullQuery else main
+
+
 def _group_queries(parsed: ParsedQuery, reader: IndexReader, p: RankingParams, fixes: dict[str, str],
-                   compiled: CompiledQuery) -> tuple[list[Query | None], list[Query], list[Expansion]]:
-    """One query per group of alternatives (None for a group of function words only), those
-    groups' queries as bonuses, and the spelling corrections searched beside unknown words."""
+                   compiled: CompiledQuery) -> tuple[list[Query | None], list[Query | None], list[Query], list[Expansion]]:
+    """One query per group of alternatives (None for a group of function words only), the same
+    without the spelling corrections, those groups' queries as bonuses, and the spelling
+    corrections searched beside unknown words."""
     # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
     # every passage; question words ("comment", "peut") say what form the query takes, not what
     # it is about. Beside content words they only add to the score of passages already
     # matched (a bonus, not a match of their own), which spares a scan of most of the index.
     content = [any(_has_content(u) for u in group) for group in parsed.groups]
     per_group: list[Query | None] = []
+    typed: list[Query | None] = []
     function_words: list[Query] = []
     spelling: list[Expansion] = []
     for index, (group, has_content) in enumerate(zip(parsed.groups, content)):
         if any(content) and not has_content:
             per_group.append(None)
+            typed.append(None)
             function_words += [_unit_query(u, p, reader)[0] for u in group]
             continue
-        options = []
+        options, typed_options = [], []
         for unit in group:
             q, lemmas, stems = _unit_query(unit, p, reader)
+            if q is not NullQuery:
+                typed_options.append(q)
             fixed = _corrected(unit, fixes) if p.correction else None
             if fixed:
                 # The typed word is unknown to the index, so it matches nothing: its correction
@@ -156,7 +179,8 @@ def _group_queries(parsed: ParsedQuery, reader: IndexReader, p: RankingParams, f
             if q is not NullQuery:
                 options.append(q)
         per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
-    return per_group, function_words, spelling
+        typed.append((Or(typed_options) if len(typed_options) > 1 else typed_options[0]) if typed_options else None)
+    return per_group, typed, function_words, spelling
 
 
 def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Expansion], thesaurus: Thesaurus,
@@ -203,13 +227,9 @@ def _with_bonuses(main: Query, concepts: list[Query], function_words: list[Query
     return AndMaybe(main, Or(bonuses)) if bonuses else main
 
 
-def _without_excluded(main: Query, compiled: CompiledQuery, excluded_units: list[Unit], reader: IndexReader,
-                      p: RankingParams) -> Query:
-    """`main` minus the passages of the -excluded words (by lemma or stem of the text only)."""
+def _excluded(excluded_units: list[Unit], reader: IndexReader, p: RankingParams) -> Query:
+    """What the -excluded words match (by lemma or stem of the text only): shown nowhere."""
     excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, reader)[0]
                 for u in excluded_units]
     excluded = [q for q in excluded if q is not NullQuery]
-    if not excluded:
-        return main
-    compiled.excluded = Or(excluded)
-    return AndNot(main, compiled.excluded)
+    return Or(excluded) if excluded else NullQuery

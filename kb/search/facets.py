@@ -7,7 +7,7 @@ from typing import Any
 
 from whoosh.query import Or, Term
 
-from kb.search.match import matching_docnums
+from kb.search.match import TermReads, matching_docnums
 from kb.storage.derived import derived
 
 MAX_DOCUMENT_FACETS = 50
@@ -28,25 +28,26 @@ def document_ids(searcher: Any, docnums: set[int]) -> set[str]:
     return {docs[n] for n in docnums}
 
 
-def filtered_docnums(searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...]) -> set[int]:
+def filtered_docnums(searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...],
+                     reads: TermReads | None = None) -> set[int]:
     """The matched passages in any of `categories` (if given) and of `documents` (if given)."""
     allowed = matched
     if categories:
-        allowed = allowed & matching_docnums(searcher, Or([Term("categories", c) for c in categories]))
+        allowed = allowed & matching_docnums(searcher, Or([Term("categories", c) for c in categories]), reads)
     if documents:
-        allowed = allowed & matching_docnums(searcher, Or([Term("doc_id", d) for d in documents]))
+        allowed = allowed & matching_docnums(searcher, Or([Term("doc_id", d) for d in documents]), reads)
     return allowed
 
 
 def facet_counts(
-    searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...]
+    searcher: Any, matched: set[int], categories: tuple[str, ...], documents: tuple[str, ...], reads: TermReads | None = None
 ) -> tuple[dict[str, dict[str, int]], set[int]]:
     """({'category': {...}, 'document': {...}}, matched passages that pass both filters).
 
     Category counts apply the document filter only, document counts the category filter only,
     so that a user sees what choosing another value would give (disjunctive facets)."""
-    in_categories = matching_docnums(searcher, Or([Term("categories", c) for c in categories])) if categories else None
-    in_documents = matching_docnums(searcher, Or([Term("doc_id", d) for d in documents])) if documents else None
+    in_categories = matching_docnums(searcher, Or([Term("categories", c) for c in categories]), reads) if categories else None
+    in_documents = matching_docnums(searcher, Or([Term("doc_id", d) for d in documents]), reads) if documents else None
     by_doc = matched if in_documents is None else matched & in_documents
     by_cat = matched if in_categories is None else matched & in_categories
     allowed = by_doc if in_categories is None else by_doc & in_categories

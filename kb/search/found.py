@@ -7,17 +7,13 @@ from dataclasses import dataclass
 
 from whoosh.searching import Searcher
 
-from kb.search.compile import compile_query
-from kb.search.match import matching_docnums
-from kb.search.parse import ParsedQuery, parse_query
-from kb.search.ranking import RankingParams
+from kb.search.compile import CompiledQuery
+from kb.search.match import TermReads, matching_docnums
 from kb.search.score import Scores
-from kb.search.thesaurus import Thesaurus
 
 WORDS, THESAURUS, CORRECTION, MEANING = "words", "thesaurus", "correction", "meaning"
 # How the faces say it (« trouvé par … »); a passage found by MEANING alone is « sens proche ».
 FRENCH = {WORDS: "les mots", THESAURUS: "le thésaurus", CORRECTION: "une correction d'orthographe", MEANING: "le sens"}
-_NO_THESAURUS = Thesaurus([])
 
 
 @dataclass(frozen=True)
@@ -44,13 +40,13 @@ class Provenance:
         return tuple(out)
 
 
-def provenance(searcher: Searcher, parsed: ParsedQuery, fixes: dict[str, str], corrected_query: str | None,
-               lexical: Scores, by_meaning: frozenset[int], p: RankingParams) -> Provenance:
-    """Which passages each kind of evidence matches (set algebra over posting lists)."""
-    reader = searcher.reader()
-    source = parse_query(corrected_query) if corrected_query else parsed
-    literal = matching_docnums(searcher, compile_query(source, reader, _NO_THESAURUS, p).query)
-    corrected = literal
-    if fixes and not corrected_query:
-        corrected = matching_docnums(searcher, compile_query(parsed, reader, _NO_THESAURUS, p, fixes).query)
+def provenance(searcher: Searcher, compiled: CompiledQuery, corrected_query: str | None,
+               lexical: Scores, by_meaning: frozenset[int], reads: TermReads | None = None) -> Provenance:
+    """Which passages each kind of evidence matches (set algebra over posting lists), from the
+    match queries by origin that compile_query() made beside the ranked query."""
+    if corrected_query:  # the results are the corrected query's: its words are the corrections
+        literal = corrected = matching_docnums(searcher, compiled.literal_or_corrected, reads)
+    else:
+        literal = matching_docnums(searcher, compiled.literal, reads)
+        corrected = literal if compiled.literal_or_corrected is compiled.literal else matching_docnums(searcher, compiled.literal_or_corrected, reads)
     return Provenance(frozenset(literal), frozenset(corrected), frozenset(lexical), by_meaning, bool(corrected_query))

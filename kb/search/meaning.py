@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.search.request import HYBRID, LEXICAL, SearchRequest
-from kb.semantic.model import Embedder, load_embedder, unavailable
+from kb.semantic.model import Embedder, unavailable
 from kb.semantic.vectors import PassageVectors
-from kb.storage.store import KnowledgeBase, Snapshot
+from kb.storage.store import KnowledgeBase, Session
 
 log = logging.getLogger(__name__)
 _warned: list[bool] = []  # the missing model is logged once per process, not once per query
@@ -54,21 +54,22 @@ class Semantic:
 def embedded_beforehand(kb: KnowledgeBase, request: SearchRequest) -> dict[str, np.ndarray]:
     """The query's row when the request will likely search by meaning (the build served now has
     vectors and the model loads), computed without holding the index lock; else none."""
-    if request.mode == LEXICAL or kb.snapshot().vectors is None:
+    if request.mode == LEXICAL or kb.served().vectors is None:
         return {}
-    embedder = load_embedder()
+    embedder = kb.query_embedder()
     return {} if embedder is None else {request.query: embedder.query(request.query)}
 
 
-def semantic_inputs(snapshot: Snapshot, request: SearchRequest, rows: dict[str, np.ndarray],
+def semantic_inputs(held: Session, request: SearchRequest, rows: dict[str, np.ndarray],
                     may_embed: bool) -> tuple[Semantic | None, tuple[str, ...]]:
-    """The semantic stage's inputs from the request's snapshot, or None (and, when hybrid was
+    """The semantic stage's inputs from the request's session, or None (and, when hybrid was
     asked for, why not)."""
+    snapshot = held.snapshot
     if request.mode == LEXICAL:
         return None, ()
     if snapshot.vectors is None:
         return None, (NO_VECTORS,) if request.mode == HYBRID else ()
-    embedder = load_embedder()
+    embedder = held.embedder
     if embedder is None:
         if not _warned:
             _warned.append(True)

@@ -5,12 +5,12 @@ page, then snippets and provenance of the page's passages."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from whoosh.query import Every, Or, Term
-from whoosh.searching import Searcher
 
-from kb.citations.lookup import Citer
 from kb.analysis import analyze, stem_analyzer
 from kb.models import Passage
 from kb.search.compile import CompiledQuery, compile_query
@@ -18,19 +18,20 @@ from kb.search.facets import document_ids
 from kb.search.dense import cosines
 from kb.search.found import Provenance, provenance
 from kb.search.fuse import FusionInputs, fuse_query
-from kb.search.match import matching_docnums
+from kb.search.match import TermReads, matching_docnums
 from kb.search.page import Page, browse_page, matched_total, ranked_page
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
-from kb.search.request import HYBRID, LEXICAL, SearchRequest, validate
+from kb.search.context import SearchContext
+from kb.search.request import HYBRID, LEXICAL, SearchRequest, check_documents, check_request
 from kb.search.results import DocumentMatch, Facets, SearchResponse
 from kb.search.score import score_matches
 from kb.search.snippets import Marks, make_snippet
-from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words, vocabulary_for
+from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.search.thesaurus import thesaurus_for
-from kb.search.meaning import NotEmbedded, Semantic, embedded_beforehand, semantic_inputs
+from kb.search.meaning import NotEmbedded, embedded_beforehand, semantic_inputs
 from kb.semantic.model import load_embedder
-from kb.storage.store import KnowledgeBase, Session, Snapshot
+from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, SearchResult
 
 MAX_EXPORT = 100_000
@@ -38,28 +39,67 @@ _STEM = stem_analyzer()
 EMBED_ROUNDS = 3  # answers tried with the rows embedded beforehand; the last may embed under the lock
 
 
-def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
-    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`.
+@dataclass(frozen=True)
+class Answer:
+    """What the stages found for one request, before it is shown: the page and how it came to be."""
 
-    The query is embedded first, then one Session gives the build, its vectors and its searcher:
-    a build switched in meanwhile is read whole, never mixed with the one before."""
-    validate(request, kb)
+    found: Page
+    compiled: CompiledQuery
+    suggestion: str | None
+    corrected_query: str | None
+    notes: list[str]
+    origin: Provenance | None
+    mode: str
+    parsed: ParsedQuery
+
+
+T = TypeVar("T")
+
+
+def search(kb: KnowledgeBase, request: SearchRequest, params: RankingParams = DEFAULT_PARAMS) -> SearchResponse:
+    """Ranked passages with snippets, facets, suggestion: to_json() is `kb search --json`."""
+    check_request(request)
+    answered = _run(kb, request, params, _response)
+    if answered is None:
+        unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
+        return SearchResponse.nothing(request, tuple(parse_query(request.query).notes) + unsearchable, _mode_of(kb, request))
+    return answered
+
+
+def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
+    """The passages search() shows for `request`, page after page, in the same order (corrections,
+    filters and meaning alike), at most `max_results`: what an export of the search holds."""
+    check_request(request)
+    every = replace(request, limit=max_results, offset=0)  # the page is then all of them
+    return _run(kb, every, DEFAULT_PARAMS, lambda _ctx, answer: _passages(answer)) or []
+
+
+def _run(kb: KnowledgeBase, request: SearchRequest, params: RankingParams,
+         finish: Callable[[SearchContext, Answer], T]) -> T | None:
+    """The stages for one request, `finish` applied to their answer in the same context; None
+    when there is nothing to search. The query is embedded first, then one Session gives the
+    build, its vectors and its searcher: a build switched in meanwhile is read whole, never mixed."""
     parsed = parse_query(request.query)
     if parsed.empty and not (request.categories or request.documents):
-        unsearchable = ("La requête ne contient aucun mot cherchable.",) if request.query.strip() else ()
-        return SearchResponse.nothing(request, tuple(parsed.notes) + unsearchable, _mode_of(kb, request))
+        return None
     rows = embedded_beforehand(kb, request)
+    reads, read_in = TermReads(), None  # postings read in a round are kept while the build is the same
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
-            semantic, note = semantic_inputs(held.snapshot, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
-            citer = Citer(kb, request.public_url, documents=held.snapshot.documents)
+            check_documents(request, held.snapshot.documents)
+            semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
+            if read_in is not held.snapshot:
+                reads, read_in = TermReads(), held.snapshot
+            ctx = SearchContext(kb, held, request, params, semantic, reads)
             try:
-                response = _answer(held, parsed, request, params, semantic, citer)
-                break
+                answer = _answer(ctx, parsed)
             except NotEmbedded as missing:
                 needed = missing
+            else:
+                answer.notes.extend(note)
+                return finish(ctx, answer)
         rows[needed.text] = needed.embedder.query(needed.text)
-    return replace(response, notes=response.notes + note) if note else response
+    raise AssertionError("unreachable: the last round embeds under the lock")
 
 
 def _mode_of(kb: KnowledgeBase, request: SearchRequest) -> str:
@@ -69,72 +109,71 @@ def _mode_of(kb: KnowledgeBase, request: SearchRequest) -> str:
     return HYBRID if load_embedder() is not None else LEXICAL
 
 
-def _answer(held: Session, parsed: ParsedQuery, request: SearchRequest,
-            params: RankingParams, semantic: Semantic | None, citer: Citer) -> SearchResponse:
+def _answer(ctx: SearchContext, parsed: ParsedQuery) -> Answer:
     """Suggestion, ranked page (or the corrected query's when the literal one finds nothing)."""
-    searcher, snapshot = held.searcher, held.snapshot
-    reader, thesaurus = searcher.reader(), thesaurus_for(snapshot.path)
+    searcher, reader, request, params = ctx.searcher, ctx.reader, ctx.request, ctx.params
     unknown = unknown_words(reader, parsed) if not parsed.empty else []
-    fixes = corrections(vocabulary_for(snapshot.path, reader), unknown) if unknown else {}
+    fixes = corrections(ctx.vocabulary, unknown) if unknown else {}
     suggestion = suggest(parsed, fixes)
     notes = list(parsed.notes)
     uncorrected = [w for w in unknown if not (request.correct and w in fixes)]
     if uncorrected:  # say which words found nothing, so the reader knows to rephrase them
         notes.append(absent_words_note(uncorrected))
     if parsed.empty:
-        found = browse_page(searcher, Every(), request)
-        return _response(snapshot, citer, request, found, CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL)
+        return Answer(browse_page(searcher, Every(), request, ctx.reads), CompiledQuery(Every()), suggestion, None, notes, None, LEXICAL, parsed)
     # `correct=False` ("search exactly what I typed") searches no correction at all.
-    compiled = compile_query(parsed, reader, thesaurus, params, fixes if request.correct else None)
-    scores = score_matches(searcher, compiled.query)
-    corrected_query, total = None, matched_total(searcher, scores, request)
-    if total and fixes and request.correct and not matching_docnums(searcher, compile_query(parsed, reader, thesaurus, params).query):
+    compiled = compile_query(parsed, reader, ctx.thesaurus, params, fixes if request.correct else None)
+    scores = score_matches(searcher, compiled.query, ctx.reads)
+    corrected_query, total = None, matched_total(searcher, scores, request, ctx.reads)
+    if total and fixes and request.correct and not matching_docnums(searcher, compiled.uncorrected, ctx.reads):
         corrected_query = suggestion  # every match is owed to the corrections: say so
     if not total and suggestion and request.correct:
-        corrected = compile_query(parse_query(suggestion), reader, thesaurus, params)
-        retried = score_matches(searcher, corrected.query)
-        if matched_total(searcher, retried, request):
+        corrected = compile_query(parse_query(suggestion), reader, ctx.thesaurus, params)
+        retried = score_matches(searcher, corrected.query, ctx.reads)
+        if matched_total(searcher, retried, request, ctx.reads):
             compiled, scores, corrected_query = corrected, retried, suggestion
-    if semantic is None or not scores:
+    mode = LEXICAL if ctx.semantic is None else HYBRID
+    if ctx.semantic is None or not scores:
         # A query none of whose words the corpus holds is not about the corpus: its nearest
         # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
-        found = ranked_page(searcher, scores, request)
-        return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, None, LEXICAL if semantic is None else HYBRID,
-                         _described(snapshot, searcher, parsed))
+        return Answer(ranked_page(searcher, scores, request, ctx.reads), compiled, suggestion, corrected_query, notes, None, mode, parsed)
     meant = suggestion if request.correct and suggestion else request.query
-    fused = fuse_query(_fusion_inputs(searcher, parsed, request, compiled, scores, semantic, meant), params)
-    found = ranked_page(searcher, fused.scores, request)
-    origin = provenance(searcher, parsed, fixes if request.correct else {}, corrected_query, scores, fused.by_meaning, params)
-    return _response(snapshot, citer, request, found, compiled, suggestion, corrected_query, notes, origin, HYBRID, _described(snapshot, searcher, parsed))
+    fused = fuse_query(_fusion_inputs(ctx, parsed, compiled, scores, meant), params)
+    found = ranked_page(searcher, fused.scores, request, ctx.reads)
+    origin = provenance(searcher, compiled, corrected_query, scores, fused.by_meaning, ctx.reads)
+    return Answer(found, compiled, suggestion, corrected_query, notes, origin, HYBRID, parsed)
 
 
-def _fusion_inputs(searcher: Searcher, parsed: ParsedQuery, request: SearchRequest, compiled: CompiledQuery,
-                   scores: dict[int, float], semantic: Semantic, meant: str) -> FusionInputs:
+def _passages(answer: Answer) -> list[Passage]:
+    return [Passage.from_dict(fields["payload"]) for _, fields, _ in answer.found.hits]
+
+
+def _fusion_inputs(ctx: SearchContext, parsed: ParsedQuery, compiled: CompiledQuery, scores: dict[int, float], meant: str) -> FusionInputs:
     """The lexical scores and the cosines to the (corrected) query, and what limits the shown passages."""
+    semantic, request = ctx.semantic, ctx.request
+    assert semantic is not None
     exact = any(u.phrase or u.prefix for u in parsed.units())
-    excluded = frozenset() if exact else frozenset(matching_docnums(searcher, compiled.excluded))
-    cosine = cosines(searcher, semantic.vectors, semantic.build, semantic.row(meant))
+    excluded = frozenset() if exact else frozenset(matching_docnums(ctx.searcher, compiled.excluded, ctx.reads))
+    cosine = cosines(ctx.searcher, semantic.vectors, semantic.build, semantic.row(meant))
     return FusionInputs(scores, cosine, len(parsed.groups),
                         request.query.rstrip().endswith("?"), exact, excluded)
 
 
-def _described(snapshot: Snapshot, searcher: Searcher, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
+def _described(ctx: SearchContext, parsed: ParsedQuery) -> tuple[DocumentMatch, ...]:
     """The documents whose description holds a word of the query as typed (no thesaurus), by title."""
     stems = {s for group in parsed.groups for unit in group for s in analyze(_STEM, unit.text)}
     if not stems:
         return ()
     query = Or([Term("description_stem", stem) for stem in sorted(stems)])
-    doc_ids = document_ids(searcher, matching_docnums(searcher, query))
-    documents = snapshot.documents
+    doc_ids = document_ids(ctx.searcher, matching_docnums(ctx.searcher, query, ctx.reads))
+    documents = ctx.documents
     found = [DocumentMatch(d, documents[d]["title"], documents[d].get("description") or "") for d in doc_ids if d in documents]
     return tuple(sorted(found, key=lambda m: m.title.lower()))
 
 
-def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: Page, compiled: CompiledQuery, suggestion: str | None,
-              corrected_query: str | None, notes: list[str], origin: Provenance | None, mode: str,
-              described: tuple[DocumentMatch, ...] = ()) -> SearchResponse:
+def _response(ctx: SearchContext, answer: Answer) -> SearchResponse:
     """The response object: the page's passages with snippets and how each was found."""
-    documents = snapshot.documents
+    request, found, compiled, origin, documents = ctx.request, answer.found, answer.compiled, answer.origin, ctx.documents
     results = []
     for docnum, fields, score in found.hits:
         payload = fields["payload"]
@@ -142,11 +181,12 @@ def _response(snapshot: Snapshot, citer: Citer, request: SearchRequest, found: P
         snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems, compiled.expressions)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         results.append(SearchResult.of(
-            passage, document, **citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
+            passage, document, **ctx.citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
             explanation=tuple(passage.explanation) if request.explain else None))
+    described = () if answer.parsed.empty else _described(ctx, answer.parsed)
     return SearchResponse(
-        request.query, found.total, request.limit, request.offset, mode, tuple(results), Facets(**found.facets),
-        suggestion, tuple(compiled.expansions), corrected_query, tuple(notes), described,
+        request.query, found.total, request.limit, request.offset, answer.mode, tuple(results), Facets(**found.facets),
+        answer.suggestion, tuple(compiled.expansions), answer.corrected_query, tuple(answer.notes), described,
     )
 
 
@@ -158,20 +198,3 @@ def query_marks(kb: KnowledgeBase, query: str) -> Marks:
     with kb.session(DEFAULT_PARAMS.weighting()) as held:
         compiled = compile_query(parsed, held.searcher.reader(), thesaurus_for(held.snapshot.path))
     return Marks(frozenset(compiled.stems), frozenset(stems for _, stems in compiled.expressions))
-
-
-def matching_passages(kb: KnowledgeBase, request: SearchRequest, max_results: int = MAX_EXPORT) -> list[Passage]:
-    """Every passage a search matches (ranked; filters applied), for bulk export."""
-    validate(request, kb)
-    parsed = parse_query(request.query)
-    if parsed.empty and not (request.categories or request.documents):
-        return []
-    every = replace(request, limit=max_results, offset=0)  # the page is then all of them
-    with kb.session(DEFAULT_PARAMS.weighting()) as held:
-        searcher = held.searcher
-        if parsed.empty:
-            found = browse_page(searcher, Every(), every)
-        else:
-            query = compile_query(parsed, searcher.reader(), thesaurus_for(held.snapshot.path)).query
-            found = ranked_page(searcher, score_matches(searcher, query), every)
-        return [Passage.from_dict(fields["payload"]) for _, fields, _ in found.hits]

@@ -61,7 +61,6 @@ class RankingParams:
     semantic_depth: int = 100
     semantic_candidates: int = 20
     max_prefix_terms: int = 50
-    fuzzy_maxdist: int = 1
 
     def weighting(self) -> scoring.BM25F:
         """The BM25F scorer with these constants (Whoosh's own default is k1 1.2, b 0.75)."""

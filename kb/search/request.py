@@ -1,12 +1,13 @@
-"""What a caller may ask of search(), and the one check of it every face relies on."""
+"""What a caller may ask of search(), and the checks of it every face relies on."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kb.categories.taxonomy import load_taxonomy
 from kb.errors import InvalidParameterError
-from kb.storage.store import KnowledgeBase
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -29,8 +30,9 @@ class SearchRequest:
     public_url: str = ""  # the site's address, for the absolute reader URL of each result ("" keeps paths)
 
 
-def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
-    """Raise InvalidParameterError naming the parameter that is out of range or unknown."""
+def check_request(request: SearchRequest) -> None:
+    """Raise InvalidParameterError naming the parameter that is out of range or unknown (the
+    document filter aside: check_documents() checks it against the build the request reads)."""
     if not 1 <= request.limit <= MAX_LIMIT:
         raise InvalidParameterError("limit", f"limit must be between 1 and {MAX_LIMIT} (got {request.limit})")
     if not 0 <= request.offset <= MAX_OFFSET:
@@ -41,7 +43,10 @@ def validate(request: SearchRequest, kb: KnowledgeBase) -> None:
     for slug in request.categories:
         if slug not in slugs:
             raise InvalidParameterError("category", f"unknown category '{slug}'; valid: {', '.join(sorted(slugs))}")
-    docs = kb.snapshot().documents
+
+
+def check_documents(request: SearchRequest, documents: Mapping[str, Any]) -> None:
+    """Every document of the filter is one of `documents` (the build the request reads)."""
     for doc in request.documents:
-        if doc not in docs:
+        if doc not in documents:
             raise InvalidParameterError("document", f"unknown document '{doc}'")

@@ -10,26 +10,26 @@ small fraction of that. Query types this module does not know are scored by Whoo
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
 from typing import Any
 
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, NullQuery, Or, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, NullQuery, Or, Query, Term
 from whoosh.scoring import WeightLengthScorer
 
-from kb.search.match import matching_docnums
+from kb.search.match import TermReads, matching_docnums, term_bytes
 from kb.storage.derived import derived
 
 Scores = dict[int, float]
 
 
 
-def score_matches(searcher: Any, query: Query) -> Scores:
-    """Document number → score for every passage `query` matches (deleted passages left out)."""
+def score_matches(searcher: Any, query: Query, reads: TermReads | None = None) -> Scores:
+    """Document number → score for every passage `query` matches (deleted passages left out);
+    `reads`: the request's postings, each term read once whatever clauses hold it."""
     context = searcher.context()
+    reads = reads if reads is not None else TermReads()
     out: Scores = {}
     for leaf, offset in searcher.leaf_searchers():
-        scores = _score(leaf, query, context, None)
+        scores = _score(leaf, query, context, None, reads)
         deleted = leaf.reader().deleted_docs_set if leaf.reader().has_deletions() else ()
         for docnum, score in scores.items():
             if docnum not in deleted:
@@ -37,82 +37,66 @@ def score_matches(searcher: Any, query: Query) -> Scores:
     return out
 
 
-def _score(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores:
+def _score(leaf: Any, q: Query, context: Any, within: set[int] | None, reads: TermReads) -> Scores:
     """Scores of `q` on one segment; with `within`, only for those passages (a bonus clause)."""
     if q is NullQuery:
         return {}
     if type(q) is Term:
-        return _term(leaf, q, context, within)
+        return _term(leaf, q, context, within, reads)
+    if type(q) is ConstantScoreQuery:  # as Whoosh's ListMatcher: the constant, or 1.0 for a zero
+        constant = q.score or 1.0
+        return {d: constant for d in matching_docnums(leaf, q.child, reads) if within is None or d in within}
     boost = getattr(q, "boost", 1.0)
     if type(q) is Or and not q.minmatch and q.scale is None:  # a plain sum (no coordination)
         out: Scores = {}
         for sub in q.subqueries:
-            for docnum, score in _score(leaf, sub, context, within).items():
+            for docnum, score in _score(leaf, sub, context, within, reads).items():
                 out[docnum] = out.get(docnum, 0.0) + score
     elif type(q) is DisjunctionMax and not q.tiebreak:
         out = {}
         for sub in q.subqueries:
-            for docnum, score in _score(leaf, sub, context, within).items():
+            for docnum, score in _score(leaf, sub, context, within, reads).items():
                 if score > out.get(docnum, float("-inf")):
                     out[docnum] = score
     elif type(q) is And:
-        parts = [_score(leaf, sub, context, within) for sub in q.subqueries]
+        parts = [_score(leaf, sub, context, within, reads) for sub in q.subqueries]
         if not parts:
             return {}
         common = set.intersection(*(set(p) for p in parts))
         out = {docnum: sum(p[docnum] for p in parts) for docnum in common}
     elif type(q) is AndMaybe:
-        out = _score(leaf, q.a, context, within)
-        for docnum, score in _score(leaf, q.b, context, set(out)).items():
+        out = _score(leaf, q.a, context, within, reads)
+        for docnum, score in _score(leaf, q.b, context, set(out), reads).items():
             out[docnum] += score
     elif type(q) is AndNot:
-        out = _score(leaf, q.a, context, within)
-        for docnum in matching_docnums(leaf, q.b) & set(out):
+        out = _score(leaf, q.a, context, within, reads)
+        for docnum in matching_docnums(leaf, q.b, reads) & set(out):
             del out[docnum]
     else:
-        return _matcher_scores(leaf, q, context, within)
+        return _matcher_scores(leaf, q, context, within, reads)
     if boost != 1.0:
         out = {docnum: score * boost for docnum, score in out.items()}
     return out
 
 
-def _term(leaf: Any, q: Term, context: Any, within: set[int] | None) -> Scores:
+def _term(leaf: Any, q: Term, context: Any, within: set[int] | None, reads: TermReads) -> Scores:
     reader = leaf.reader()
-    if q.fieldname not in leaf.schema:
-        return {}
-    try:
-        text = leaf.schema[q.fieldname].to_bytes(q.text)
-    except ValueError:
-        return {}
-    if (q.fieldname, text) not in reader:
+    text = term_bytes(leaf.schema, q)
+    if text is None or (q.fieldname, text) not in reader:
         return {}
     scorer = context.weighting.scorer(leaf, q.fieldname, text)
-    matcher = reader.postings(q.fieldname, text)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child  # deletions are dropped once, in score_matches()
-    if not isinstance(scorer, WeightLengthScorer) or not hasattr(matcher, "_read_weights"):
+    read = reads.of(reader, q.fieldname, text) if isinstance(scorer, WeightLengthScorer) else None
+    if read is None:
         return _matcher_scores(leaf, q, context, within)
     lengths = _field_lengths(reader, q.fieldname)
     bm25 = scorer._score
     boost = q.boost
     out: Scores = {}
-    for docnum, weight in _postings(matcher):
+    for docnum, weight in zip(*read):
         if within is None or docnum in within:
             # As Whoosh: the scorer's score, then the Term's boost (a WrappingMatcher) if not 1.
             out[docnum] = bm25(weight, lengths[docnum]) * boost if boost != 1.0 else bm25(weight, lengths[docnum])
     return out
-
-
-def _postings(matcher: Any) -> Iterator[tuple[int, float]]:
-    """(docnum, weight) of every posting, a block at a time (whoosh3's leaf matcher)."""
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        start = matcher._i
-        yield from zip(matcher._ids[start:], matcher._weights[start:])
-        matcher._next_block()
 
 
 def _field_lengths(reader: Any, fieldname: str) -> list[int]:
@@ -125,15 +109,20 @@ def _field_lengths(reader: Any, fieldname: str) -> list[int]:
     return derived(reader, f"field-lengths:{fieldname}", read)
 
 
-def _matcher_scores(leaf: Any, q: Query, context: Any, within: set[int] | None) -> Scores:
-    """Whoosh's own matcher, stepped passage by passage: phrases, prefixes, anything else."""
+def _matcher_scores(leaf: Any, q: Query, context: Any, within: set[int] | None, reads: TermReads | None = None) -> Scores:
+    """Whoosh's own matcher, stepped passage by passage: phrases, prefixes, anything else (what it
+    matched is kept in `reads`, for the match sets of the same request)."""
     matcher = q.matcher(leaf, context)
     out: Scores = {}
+    stepped: list[int] = []
     while matcher.is_active():
         docnum = matcher.id()
+        stepped.append(docnum)
         if within is None or docnum in within:
             out[docnum] = matcher.score()
         matcher.next()
+    if reads is not None:
+        reads.remember(leaf.reader(), q, stepped)
     return out
 
 

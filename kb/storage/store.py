@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,8 +21,10 @@ from kb.storage.derived import bind
 from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
 from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
+from kb.semantic.model import Embedder, load_embedder
 from kb.semantic.vectors import PassageVectors, read_vectors
 from kb.storage.schema import build_schema
+from kb.storage.stats import compute_stats
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,18 @@ class Session:
 
     snapshot: Snapshot
     searcher: Searcher
+    embedder: Embedder | None = None  # what embeds this request's query (None: no model here)
 
 
 class KnowledgeBase:
     """The search service's view of an index root; reopens when a new build is switched in,
     and verifies each build before serving it (a damaged one is replaced by the last good one)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, embedder: Embedder | None = None) -> None:
+        """`embedder`: the model that embeds queries, None for the process's (load_embedder());
+        the injection point of tests that need the same vectors on every CPU."""
         self.root = Path(root)
+        self._embedder = embedder
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._refused: tuple[Path, Fingerprint, IndexDamagedError] | None = None
@@ -93,6 +98,15 @@ class KnowledgeBase:
                     snap = self._open_serving(build)
                     self._snapshot = snap
         return snap
+
+    def served(self) -> Snapshot:
+        """The build served last, not checked again: a hint for work done before the lock (the
+        session's snapshot decides what a request reads); opened on first use."""
+        return self._snapshot or self.snapshot()
+
+    def query_embedder(self) -> Embedder | None:
+        """The model that embeds this base's queries, or None when it cannot be loaded here."""
+        return self._embedder if self._embedder is not None else load_embedder()
 
     def _current(self) -> Path:
         build = current_build(self.root)
@@ -178,7 +192,7 @@ class KnowledgeBase:
             snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
-                yield Session(snap, self._searcher(snap, weighting))
+                yield Session(snap, self._searcher(snap, weighting), self.query_embedder() if snap.vectors is not None else None)
             except KBError:
                 raise
             except Exception as exc:
@@ -262,7 +276,7 @@ class KnowledgeBase:
         if cached is not None and cached[0] is self.snapshot():
             return cached[1]
         with self.session() as held:
-            stats = _compute_stats(held)
+            stats = compute_stats(held)
             self._stats = (held.snapshot, stats)
         return stats
 
@@ -278,23 +292,3 @@ def passage_in(searcher: Searcher, passage_id: str) -> Passage:
 def _passages_of(searcher: Searcher, doc_id: str) -> list[Passage]:
     hits = searcher.search(Term("doc_id", doc_id), limit=None, sortedby="position")
     return [Passage.from_dict(hit["payload"]) for hit in hits]
-
-
-def _compute_stats(held: Session) -> dict[str, Any]:
-    """Passages per category and per document, plus totals, of the session's build."""
-    snap = held.snapshot
-    per_category: Counter[str] = Counter()
-    per_document: Counter[str] = Counter()
-    for fields in held.searcher.all_stored_fields():
-        payload = fields["payload"]
-        per_document[payload["doc_id"]] += 1
-        per_category.update(payload.get("categories", []))
-    docs = snap.documents
-    return {
-        "documents": len(docs),
-        "passages": sum(per_document.values()),
-        "words": sum(d.get("words", 0) for d in docs.values()),
-        "built_at": snap.manifest.get("built_at"),
-        "per_category": dict(per_category),
-        "per_document": dict(per_document),
-    }
