@@ -11,7 +11,6 @@ has its own tests (tests/test_semantic.py)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from kbcli import main
 from webui import create_app
 
 from .conftest import CORPUS
+from .golden_files import check_golden
 
 
 GOLDEN = Path(__file__).parent / "data" / "golden.json"
@@ -84,10 +84,4 @@ def test_api_exports_and_cli_json_are_byte_for_byte_the_golden_ones(lexical_inde
     monkeypatch.delenv("KB_PUBLIC_URL", raising=False)
     client = create_app({"TESTING": True, "KB_INDEX": str(lexical_index)}).test_client()
     outputs = _outputs(client, lexical_index)
-    if os.environ.get("KB_GOLDEN_UPDATE") == "1":
-        GOLDEN.write_text(json.dumps(outputs, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-        pytest.skip(f"golden outputs written to {GOLDEN}")
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert sorted(outputs) == sorted(golden), "the set of golden requests changed: regenerate on purpose"
-    different = [key for key in golden if outputs[key] != golden[key]]
-    assert not different, f"{len(different)} output(s) differ, first: {different[0]}\n--- golden\n{golden[different[0]][:1500]}\n--- now\n{outputs[different[0]][:1500]}"
+    check_golden(outputs, GOLDEN)

@@ -7,7 +7,6 @@ this one does. Regenerate on purpose with KB_GOLDEN_UPDATE=1 pytest tests/test_g
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from webui import create_app
 
 from .hashing_embedder import HashingEmbedder
 from .test_golden import SEARCHES
+from .golden_files import check_golden
 
 GOLDEN = Path(__file__).parent / "data" / "golden_hybrid.json"
 EMBEDDER = HashingEmbedder()
@@ -52,10 +52,4 @@ def test_hybrid_search_and_exports_are_byte_for_byte_the_golden_ones(hashed_inde
     searched = [json.loads(body.split("\n", 1)[1]) for key, body in outputs.items() if key.startswith("/api/search?q=")]
     assert {s.get("mode") for s in searched if "mode" in s} >= {"hybrid"}, "the embedder was not used: nothing searched by meaning"
     assert any("meaning" in r["found_by"] for s in searched for r in s.get("results", [])), "no passage found by meaning"
-    if os.environ.get("KB_GOLDEN_UPDATE") == "1":
-        GOLDEN.write_text(json.dumps(outputs, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
-        pytest.skip(f"golden outputs written to {GOLDEN}")
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert sorted(outputs) == sorted(golden), "the set of golden requests changed: regenerate on purpose"
-    different = [key for key in golden if outputs[key] != golden[key]]
-    assert not different, f"{len(different)} output(s) differ, first: {different[0]}\n--- golden\n{golden[different[0]][:1500]}\n--- now\n{outputs[different[0]][:1500]}"
+    check_golden(outputs, GOLDEN)
