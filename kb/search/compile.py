@@ -129,7 +129,7 @@ def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus
     if not concepts:
         return compiled
     main = _with_bonuses(Or(concepts) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
-    compiled.query = AndNot(main, compiled.excluded) if compiled.excluded is not NullQuery else main
+    compiled.query = _matching([main], compiled.excluded)
     return compiled
 
 

@@ -60,7 +60,7 @@ def embedded_beforehand(kb: KnowledgeBase, request: SearchRequest) -> dict[str, 
     return {} if embedder is None else {request.query: embedder.query(request.query)}
 
 
-def semantic_inputs(held: Session, request: SearchRequest, rows: dict[str, np.ndarray],
+def semantic_inputs(kb: KnowledgeBase, held: Session, request: SearchRequest, rows: dict[str, np.ndarray],
                     may_embed: bool) -> tuple[Semantic | None, tuple[str, ...]]:
     """The semantic stage's inputs from the request's session, or None (and, when hybrid was
     asked for, why not)."""
@@ -69,7 +69,7 @@ def semantic_inputs(held: Session, request: SearchRequest, rows: dict[str, np.nd
         return None, ()
     if snapshot.vectors is None:
         return None, (NO_VECTORS,) if request.mode == HYBRID else ()
-    embedder = held.embedder
+    embedder = kb.query_embedder()  # only once the build is known to have vectors: reads need no model
     if embedder is None:
         if not _warned:
             _warned.append(True)

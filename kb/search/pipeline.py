@@ -30,7 +30,6 @@ from kb.search.snippets import Marks, make_snippet
 from kb.search.suggest import absent_words_note, corrections, suggest, unknown_words
 from kb.search.thesaurus import thesaurus_for
 from kb.search.meaning import NotEmbedded, embedded_beforehand, semantic_inputs
-from kb.semantic.model import load_embedder
 from kb.storage.store import KnowledgeBase
 from kb.views import DocumentSummary, SearchResult
 
@@ -87,7 +86,7 @@ def _run(kb: KnowledgeBase, request: SearchRequest, params: RankingParams,
     for attempt in range(EMBED_ROUNDS):
         with kb.session(params.weighting()) as held:
             check_documents(request, held.snapshot.documents)
-            semantic, note = semantic_inputs(held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
+            semantic, note = semantic_inputs(kb, held, request, rows, may_embed=attempt == EMBED_ROUNDS - 1)
             if read_in is not held.snapshot:
                 reads, read_in = TermReads(), held.snapshot
             ctx = SearchContext(kb, held, request, params, semantic, reads)
@@ -106,7 +105,7 @@ def _mode_of(kb: KnowledgeBase, request: SearchRequest) -> str:
     """The mode a search with words would run in, reported even when there is nothing to search."""
     if request.mode == LEXICAL or kb.snapshot().vectors is None:
         return LEXICAL
-    return HYBRID if load_embedder() is not None else LEXICAL
+    return HYBRID if kb.query_embedder() is not None else LEXICAL
 
 
 def _answer(ctx: SearchContext, parsed: ParsedQuery) -> Answer:

@@ -66,7 +66,6 @@ class Session:
 
     snapshot: Snapshot
     searcher: Searcher
-    embedder: Embedder | None = None  # what embeds this request's query (None: no model here)
 
 
 class KnowledgeBase:
@@ -192,7 +191,7 @@ class KnowledgeBase:
             snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
-                yield Session(snap, self._searcher(snap, weighting), self.query_embedder() if snap.vectors is not None else None)
+                yield Session(snap, self._searcher(snap, weighting))
             except KBError:
                 raise
             except Exception as exc:
