@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from indexer.catalogue import document_id, load_catalogue
+from indexer.catalogue import Catalogue, document_id, load_catalogue
 from indexer.catalogue_edit import TEMP_PREFIX
 from indexer.journal import (Conflict, Intent, checkpoint, clear_journal, digest, file_digest, finish_add, finish_remove, recover,
                              write_journal, write_new)
@@ -48,9 +48,10 @@ class AddPlan:
     given: dict[str, str] = field(default_factory=dict)  # the fields given on the command line
 
 
-def corpus_documents(corpus: Path) -> dict[str, Path]:
-    """Each document id of `corpus` (as the catalogue or the file name gives it) → its file."""
-    catalogue = load_catalogue(corpus)
+def corpus_documents(corpus: Path, catalogue: Catalogue | None = None) -> dict[str, Path]:
+    """Each document id of `corpus` (as `catalogue`, read from `corpus` if not given, or the
+    file name gives it) → its file."""
+    catalogue = catalogue or load_catalogue(corpus)
     out: dict[str, Path] = {}
     for path in sorted(corpus.iterdir()):
         if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES:
@@ -83,13 +84,14 @@ def plan_add(source: Path, corpus: Path, fields: dict[str, str | None], *, check
 def _placed(plan: AddPlan, corpus: Path, check_duplicates: bool = True) -> AddPlan:
     """`plan` with an id and a file name free in `corpus` now: no document of that id, no file
     and no catalogue entry of that name; refused when `corpus` holds the same bytes."""
-    documents = corpus_documents(corpus)
+    catalogue = load_catalogue(corpus)  # read in a child process: once for both uses
+    documents = corpus_documents(corpus, catalogue)
     if check_duplicates:
         sha = digest(plan.raw)
         for doc_id, path in documents.items():
             if file_digest(path) == sha:
                 raise AlreadyInCorpusError(str(plan.source), doc_id, str(path))
-    entries = load_catalogue(corpus).entries
+    entries = catalogue.entries
     title = plan.given.get("title") or plan.document.meta.title
     base = slugify(title, max_length=60) or slugify(plan.source.stem) or "document"
     suffix = plan.source.suffix.lower()

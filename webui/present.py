@@ -12,10 +12,11 @@ from markupsafe import Markup, escape
 
 from kb.citations.formats import MONTHS
 from kb.models import Link, Passage
+from kb.untrusted import WEB_SCHEMES
 from kb.categories.cues import cue_spans, cue_words, strength
 from kb.categories.taxonomy import Category, load_taxonomy
 
-SAFE_SCHEMES = {"http", "https", "mailto"}
+SAFE_SCHEMES = {*WEB_SCHEMES, "mailto"}
 
 
 def categories_by_slug() -> dict[str, Category]:

@@ -116,6 +116,7 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
         warnings.append(f"{name}: {len(pages):,} pages; only the first {max_pages:,} are indexed (the limit per file)")
     lines: list[PdfLine] = []
     heights: Counter[float] = Counter()
+    skipped = False  # a page left out for its size: « no page could be read » rather than « no text »
     for number, page in enumerate(pages[:max_pages], start=1):
         if number > 1 and time.monotonic() - started > max_seconds:  # the first page is always read
             warnings.append(f"{name}: reading stopped after {max_seconds:.0f} s, before page {number} of {len(pages)}; "
@@ -131,6 +132,7 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
             lines.extend(page_lines[:MAX_LINES_PER_PAGE])
         except PageTooLarge as exc:
             warnings.append(f"{name}: page {number} skipped: {exc} (the limit per page)")
+            skipped = True
         except Exception as exc:  # noqa: BLE001 - pdfplumber wraps what interrupts pdfminer
             limit = limit_reached(exc, max_memory)
             if limit is None:
@@ -143,7 +145,7 @@ def _read(pdf: Any, name: str, max_pages: int, max_seconds: float, max_memory: i
         finally:
             page.close()  # drop the page's cached layout: memory stays bounded by one page
     if not lines:
-        if any("skipped" in w for w in warnings):
+        if skipped:
             raise DocumentError(name, "no page could be read: " + "; ".join(w.removeprefix(f"{name}: ") for w in warnings),
                                 hint=HOSTILE_HINT)
         raise DocumentError(name, NO_TEXT, hint="run an OCR tool (ocrmypdf) on the file, then add the result")
