@@ -29,7 +29,7 @@ from kb.storage.layout import current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
 from kb.semantic.model import load_embedder
 from kb.semantic.vectors import has_vectors
-from kb.storage.schema import SCHEMA_VERSION, build_schema
+from kb.storage.fields import SCHEMA_VERSION
 from indexer.text import count_words
 
 __all__ = ["BuildReport", "Progress", "build_index"]
@@ -150,7 +150,7 @@ def _reusable(previous: Path | None, report: BuildReport) -> dict[str, Any] | No
     if not old or old.get("config") != _config_hash() or "index_files" not in old:
         return None  # schema, taxonomy or code changed, or built before checksums: rebuild everything
     try:
-        verify_build(previous, build_schema())
+        verify_build(previous)
     except IndexDamagedError as exc:
         report.warnings.append(f"{exc.message}; rebuilding from scratch")
         return None
@@ -164,7 +164,7 @@ def _newest_other(root: Path, final: Path) -> Path | None:
         if build == final:
             continue
         try:
-            verify_build(build, build_schema())
+            verify_build(build)
         except IndexDamagedError:
             continue
         return build

@@ -79,12 +79,11 @@ def _verify(root: Path) -> None:
     from kb.errors import IndexMissingError
     from kb.storage.integrity import verify_build
     from kb.storage.layout import current_build
-    from kb.storage.schema import build_schema
 
     build = current_build(root)
     if build is None:
         raise IndexMissingError(f"no index found in {root}", hint="build it with `kb index`")
-    checked = verify_build(build, build_schema(), deep=True)
+    checked = verify_build(build, deep=True)
     sums = "sommes de contrôle SHA-256 conformes" if checked.checksums else "aucune somme de contrôle enregistrée (build ancien : `kb index --force`)"
     click.echo(f"Index intact : {build.name}")
     size = f"{checked.bytes:,}".replace(",", "\u202f")

@@ -14,6 +14,7 @@ import numpy as np
 from kb.semantic.cache import VectorCache
 from kb.semantic.model import DIM, load_embedder, slower_engine, unavailable
 from kb.semantic.vectors import PassageVectors, content_key, embed_text, read_vectors, sound_vectors
+from kb.storage.whoosh_adapter.writing import stored_payloads
 
 Progress = Callable[[str, int, int], None]
 
@@ -40,8 +41,7 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
     """The vectors of every passage of the written index `ix`, in document-number order."""
     started = time.perf_counter()
     report = EmbeddingReport()
-    with ix.searcher() as searcher:
-        payloads = [fields["payload"] for fields in searcher.all_stored_fields()]
+    payloads = stored_payloads(ix)
     ids = tuple(p["id"] for p in payloads)
     texts = [embed_text(p["text"], p["section"], p.get("context")) for p in payloads]
     keys = tuple(content_key(t) for t in texts)

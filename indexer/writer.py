@@ -6,12 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from whoosh import index as whoosh_index
 
 from indexer.embed import EmbeddingReport, passage_vectors
 from kb.analysis import LEMMAS, clear_memo
@@ -19,7 +17,8 @@ from kb.errors import IndexDamagedError, KBError
 from kb.storage.integrity import file_checksums, verify_build
 from kb.storage.layout import BUILDS, MANIFEST, switch_current, write_manifest
 from kb.models import LoadedDocument, Passage
-from kb.storage.schema import SCHEMA_VERSION, build_schema
+from kb.storage.fields import SCHEMA_VERSION
+from kb.storage.whoosh_adapter.writing import open_for_writing, write_passages
 from kb.search.snippets import term_spans
 from kb.search.thesaurus import write_compiled
 from kb.semantic.vectors import remove_vectors, write_vectors
@@ -47,12 +46,9 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
     `ready` yields the documents' keys as they become ready to write (default: all of them)."""
     build = new_build_dir(root)
     try:
-        schema = build_schema()
         if plan.previous is not None:
             _copy_build(plan.previous, build)
-            ix = whoosh_index.open_dir(str(build), schema=schema)
-        else:
-            ix = whoosh_index.create_in(str(build), schema)
+        ix = open_for_writing(build, fresh=plan.previous is None)
         _add_passages(ix, plan, progress, plan.documents if ready is None else ready)
         embedding = _write_vectors(ix, build, plan, progress)
         write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
@@ -67,7 +63,7 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
         }
         write_manifest(build, manifest)
         try:
-            verify_build(build, schema, deep=True)
+            verify_build(build, deep=True)
         except IndexDamagedError as exc:
             raise KBError(
                 f"the new build failed its verification ({exc.problem}); the current index was not changed",
@@ -103,24 +99,20 @@ def _copy_build(previous: Path, build: Path) -> None:
 
 
 def _add_passages(ix: Any, plan: BuildPlan, progress: Progress | None, ready: Iterable[str]) -> None:
-    writer = ix.writer(limitmb=256)
-    try:
-        for doc_id in sorted(plan.delete):
-            writer.delete_by_term("doc_id", doc_id)
-        total = sum(len(passages) for _, passages in plan.documents.values())
+    total = sum(len(passages) for _, passages in plan.documents.values())
+
+    def rows() -> Iterator[dict[str, Any]]:
         done = 0
         for key in ready:
             doc, passages = plan.documents[key]
             for p in passages:
-                writer.add_document(**_fields(p, doc))
+                yield _fields(p, doc)
                 done += 1
                 if progress and (done % 50 == 0 or done == total):
                     progress("index", done, total)
-        writer.commit()
-    except BaseException:
-        if not writer.is_closed:  # a failed commit has closed it already; the error is what matters
-            writer.cancel()
-        raise
+
+    try:
+        write_passages(ix, sorted(plan.delete), rows())
     finally:
         LEMMAS.clear()
         clear_memo()

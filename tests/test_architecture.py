@@ -129,3 +129,22 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
     reach = {module: reachable(module) for module in graph}
     circles = sorted({tuple(sorted({m, n})) for m in graph for n in graph[m] if m in reach[n]})
     assert not circles, f"modules that import each other (directly or round others): {circles}"
+
+
+# The backend seam (kb/storage/backend.py): the search stages speak its protocol and query language;
+# Whoosh is one adapter, and only it and the analysis chain (Whoosh analysers) import whoosh.
+WHOOSH_ALLOWED = ("kb/storage/whoosh_adapter/", "kb/analysis/")
+
+
+def test_only_the_whoosh_adapter_and_the_analysis_chain_import_whoosh() -> None:
+    importers = sorted(str(path.relative_to(ROOT)) for top in ("kb", "indexer", "webui", "kbcli") for path in (ROOT / top).rglob("*.py")
+                       if any(name == "whoosh" or name.startswith("whoosh.") for name in _imports(path)))
+    assert importers and all(i.startswith(WHOOSH_ALLOWED) for i in importers), \
+        f"whoosh imported past the seam: {[i for i in importers if not i.startswith(WHOOSH_ALLOWED)]}"
+
+
+def test_the_search_stages_reach_the_adapter_only_through_the_store() -> None:
+    """kb/search names no adapter module: it gets an IndexView from KnowledgeBase.session()."""
+    reaching = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "kb" / "search").rglob("*.py")
+                      if any(name.startswith("kb.storage.whoosh_adapter") for name in _imports(p)))
+    assert not reaching, f"search modules that import the Whoosh adapter directly: {reaching}"

@@ -79,11 +79,11 @@ class _SignallingLock:
 
 @contextmanager
 def _index_held(kb: KnowledgeBase) -> Iterator[threading.Event]:
-    """Another request inside kb.reading() until the yielded event is set."""
+    """Another request inside kb.session() until the yielded event is set."""
     release, inside = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with kb.reading():
+        with kb.session():
             inside.set()
             release.wait(HANG_GUARD)
 

@@ -1,28 +1,36 @@
-"""kb.search.score against Whoosh's own matchers on real indexes: same match sets, same scores."""
+"""The Whoosh adapter's block scorer (kb/storage/whoosh_adapter/scoring.py) against Whoosh's own
+matchers on real indexes: same match sets, same scores, for every shape of the query language."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from whoosh import collectors, scoring
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Phrase, Query, Term
+from whoosh import collectors
 
 from indexer.build import build_index
+from kb.search.collectors import Matches, top_ranked
 from kb.search.compile import compile_query
-from kb.search.match import matching_docnums
 from kb.search.parse import parse_query
 from kb.search.ranking import DEFAULT_PARAMS
-from kb.search.score import score_matches, top_ranked
 from kb.search.thesaurus import thesaurus_for
+from kb.storage.backend import Weighting
+from kb.storage.query import AllOf, AnyOf, BestOf, Constant, Phrase, Query, Tagged, Term, WithBonus, Without
 from kb.storage.store import KnowledgeBase
+from kb.storage.whoosh_adapter.translate import to_whoosh
 
 
-def _whoosh_scores(searcher, query: Query) -> dict[int, float]:
+def _whoosh_scores(view, query: Query) -> dict[int, float]:
     """Every match scored by Whoosh's matcher tree (no matcher replacement)."""
     collector = collectors.TopCollector(limit=10**6, usequality=False, replace=0)
-    searcher.search_with_collector(query, collector)
+    view.searcher.search_with_collector(to_whoosh(query), collector)
     return {hit.docnum: hit.score for hit in collector.results()}
+
+
+def _ours(view, query: Query) -> Matches:
+    matches = Matches()
+    view.evaluate(query, [matches])
+    return matches
 
 
 def _assert_same(got: dict[int, float], expected: dict[int, float]) -> None:
@@ -34,42 +42,56 @@ def _assert_same(got: dict[int, float], expected: dict[int, float]) -> None:
 QUERIES = [
     Term("text", "surveillance"),
     Term("text_stem", "surveil", boost=0.3),
-    Or([Term("text", "arme"), Term("text_stem", "arm"), Term("words", "armes", boost=0.5)]),
-    And([Or([Term("text", "reconnaissance"), Term("text_stem", "reconnaiss")]), Term("text", "facial")], boost=0.4),
-    AndMaybe(Or([Term("text", "droit"), Term("text", "humain")]), Or([Term("words", "les"), Term("words", "de")])),
-    AndNot(Or([Term("text", "ia"), Term("text_stem", "ia")]), Term("text", "pause")),
-    Or([Phrase("text", ["reconnaissance", "facial"], slop=1, boost=2.0), Term("text", "biometrie")]),
-    Or([Term("text", "mot-absent-de-l-index"), Term("nope", "x")]),
-    Or([Term("text", "droit"), Term("text", "humain"), Term("text", "ia")], minmatch=2),  # left to Whoosh
+    AnyOf((Term("text", "arme"), Term("text_stem", "arm"), Term("words", "armes", boost=0.5))),
+    AllOf((AnyOf((Term("text", "reconnaissance"), Term("text_stem", "reconnaiss"))), Term("text", "facial")), boost=0.4),
+    WithBonus(AnyOf((Term("text", "droit"), Term("text", "humain"))), AnyOf((Term("words", "les"), Term("words", "de")))),
+    Without(AnyOf((Term("text", "ia"), Term("text_stem", "ia"))), Term("text", "pause")),
+    AnyOf((Phrase("text", ("reconnaissance", "facial"), slop=1, boost=2.0), Term("text", "biometrie"))),
+    AnyOf((Term("text", "mot-absent-de-l-index"), Term("nope", "x"))),
+    WithBonus(Term("text", "droit"), Constant(Term("text", "humain"), 0.6)),
+    Tagged("literal", 0, AnyOf((Term("text", "droit"), Term("text_stem", "droit")))),
 ]
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: type(q).__name__)
 def test_scores_equal_whooshs_for_every_query_shape(kb: KnowledgeBase, query: Query) -> None:
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        _assert_same(score_matches(searcher, query), _whoosh_scores(searcher, query))
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        expected = _whoosh_scores(held.view, query)
+        _assert_same(_ours(held.view, query).scores, expected)
+        assert held.view.matches(query) == set(expected)
 
 
 @pytest.mark.parametrize("text", ['"services publics" danemark', "discord serveur", "comment les gouvernements utilisent -espions ?"])
 def test_compiled_queries_without_thesaurus_alternatives_score_as_whoosh(kb: KnowledgeBase, text: str) -> None:
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        query = compile_query(parse_query(text), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
-        assert "DisjunctionMax" not in repr(query)  # see the next test for those
-        _assert_same(score_matches(searcher, query), _whoosh_scores(searcher, query))
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        query = compile_query(parse_query(text), held.view, thesaurus_for(kb.snapshot().path)).query
+        assert "BestOf" not in repr(query)  # see the next test for those
+        _assert_same(_ours(held.view, query).scores, _whoosh_scores(held.view, query))
 
 
 def test_a_thesaurus_alternative_scores_the_best_of_its_options(kb: KnowledgeBase) -> None:
     # Whoosh's DisjunctionMaxMatcher takes max(a.score(), b.score()) while one of them may sit
     # on another passage, so a passage could score more than any of its alternatives.
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
-        query = compile_query(parse_query("technologies interdire"), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
-        assert "DisjunctionMax" in repr(query)
-        dismax = next(q for q in query.subqueries if isinstance(q, DisjunctionMax))
-        options = [score_matches(searcher, sub) for sub in dismax.subqueries]
-        got = score_matches(searcher, dismax)
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        query = compile_query(parse_query("technologies interdire"), held.view, thesaurus_for(kb.snapshot().path)).query
+        assert isinstance(query, AnyOf)
+        dismax = next(q for q in query.clauses if isinstance(q, BestOf))
+        options = [_ours(held.view, sub).scores for sub in dismax.clauses]
+        got = _ours(held.view, dismax).scores
         assert got and set(got) == set().union(*options)
         for docnum, score in got.items():
             assert score == max(o[docnum] for o in options if docnum in o)
+
+
+def test_the_walk_reports_what_each_tagged_clause_matched(kb: KnowledgeBase) -> None:
+    droit, humain = AnyOf((Term("text", "droit"), Term("text_stem", "droit"))), Term("text", "humain")
+    pause = Term("text", "pause")
+    query = Without(AnyOf((Tagged("literal", 0, droit), Tagged("literal", 1, humain))), Tagged("exclusion", 0, pause))
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        got = _ours(held.view, query)
+        assert got.of(("literal", 0)) == held.view.matches(droit) and got.of(("literal", 1)) == held.view.matches(humain)
+        assert got.of(("exclusion", 0)) == held.view.matches(pause) != set()
+        assert set(got.scores) == (held.view.matches(droit) | held.view.matches(humain)) - held.view.matches(pause)
 
 
 def test_several_segments_and_deletions_score_as_one(corpus_copy: Path, tmp_path: Path) -> None:
@@ -79,13 +101,14 @@ def test_several_segments_and_deletions_score_as_one(corpus_copy: Path, tmp_path
     guide.write_text(guide.read_text(encoding="utf-8") + "\n\nManifestez devant les laboratoires d'IA.\n", encoding="utf-8")
     build_index([corpus_copy], root)  # incremental: a new segment, the old passages deleted
     kb = KnowledgeBase(root)
-    query = Or([Term("text", "manifester"), Term("text_stem", "manifest"), Term("text", "laboratoire")])
-    with kb.reading(DEFAULT_PARAMS.weighting()) as searcher:
+    query = AnyOf((Term("text", "manifester"), Term("text_stem", "manifest"), Term("text", "laboratoire")))
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        searcher = held.view.searcher
         assert len(searcher.leaf_searchers()) > 1 or searcher.reader().has_deletions()
-        got, expected = score_matches(searcher, query), _whoosh_scores(searcher, query)
+        got, expected = _ours(held.view, query).scores, _whoosh_scores(held.view, query)
         _assert_same(got, expected)
-        assert matching_docnums(searcher, query) == set(expected)  # deleted passages left out
-        ids = [searcher.stored_fields(d)["id"] for d, _ in top_ranked(got, 5)]
+        assert held.view.matches(query) == set(expected)  # deleted passages left out
+        ids = [held.view.stored(d)["id"] for d, _ in top_ranked(got, 5)]
     assert any(i.startswith("passez-a-l-action/") for i in ids)
 
 
@@ -96,22 +119,23 @@ def test_top_ranked_breaks_ties_by_document_order_and_honours_the_filter() -> No
 
 
 def test_each_weighting_scores_with_its_own_constants_over_one_shared_reader(kb: KnowledgeBase) -> None:
-    query = Or([Term("text", "surveillance"), Term("text_stem", "droit")])
-    with kb.reading(scoring.BM25F(B=0.75, K1=1.2)) as whoosh_default:
-        default_scores, reader = score_matches(whoosh_default, query), whoosh_default.reader()
-    with kb.reading(DEFAULT_PARAMS.weighting()) as ours:
-        our_scores = score_matches(ours, query)
+    query = AnyOf((Term("text", "surveillance"), Term("text_stem", "droit")))
+    with kb.session(Weighting(k1=1.2, b=0.75)) as whoosh_default:
+        default_scores, reader = _ours(whoosh_default.view, query).scores, whoosh_default.view.searcher.reader()
+    with kb.session(DEFAULT_PARAMS.weighting()) as held:
+        ours = held.view.searcher
+        our_scores = _ours(held.view, query).scores
         assert ours.reader() is reader  # one reader (and its caches) per build, whatever the weighting
-        _assert_same(our_scores, _whoosh_scores(ours, query))
+        _assert_same(our_scores, _whoosh_scores(held.view, query))
     assert set(our_scores) == set(default_scores) and our_scores != default_scores
-    with kb.reading(DEFAULT_PARAMS.weighting()) as again:
-        assert again is ours  # an equal weighting gets the same searcher back
+    with kb.session(DEFAULT_PARAMS.weighting()) as again:
+        assert again.view.searcher is ours  # an equal weighting gets the same searcher back
 
 
 def test_a_nested_reading_is_refused_rather_than_deadlocked(kb: KnowledgeBase) -> None:
-    with kb.reading():
+    with kb.session():
         with pytest.raises(RuntimeError, match="does not nest"):
-            with kb.reading():
+            with kb.session():
                 pass
-    with kb.reading() as searcher:  # the outer reading released the lock
-        assert searcher.doc_count() > 0
+    with kb.session() as held:  # the outer session released the lock
+        assert held.view.count() > 0

@@ -111,11 +111,12 @@ def test_prefix_search_is_bounded_and_works(kb: KnowledgeBase) -> None:
     assert "amnesty-ia-droits-humains/1-surveillance-generalisee-et-discriminatoire-1" in _ids(kb, "surveil*", limit=20)
     # « con* » begins 31 of the corpus's stems: all are searched under the bound, and no more
     # than the bound when it is lower (a three-letter prefix of a larger corpus begins thousands).
+    from kb.storage.query import field_terms
+
     with kb.session() as held:
-        reader = held.searcher.reader()
-        begins = sum(1 for _ in reader.expand_prefix("text_stem", "con"))
-        searched = compile_query(parse_query("con*"), reader, Thesaurus([]), DEFAULT_PARAMS).query.all_terms()
-        narrow = compile_query(parse_query("con*"), reader, Thesaurus([]), RankingParams(max_prefix_terms=5)).query.all_terms()
+        begins = sum(1 for _ in held.view.expand_prefix("text_stem", "con"))
+        searched = set(field_terms(compile_query(parse_query("con*"), held.view, Thesaurus([]), DEFAULT_PARAMS).query, "text_stem"))
+        narrow = set(field_terms(compile_query(parse_query("con*"), held.view, Thesaurus([]), RankingParams(max_prefix_terms=5)).query, "text_stem"))
     assert 5 < begins <= DEFAULT_PARAMS.max_prefix_terms and len(searched) == begins and len(narrow) == 5
 
 
@@ -145,12 +146,11 @@ def test_spelling_corrections_are_bounded(kb: KnowledgeBase) -> None:
     from kb.search.suggest import MAX_CORRECTIONS, Vocabulary, corrections, unknown_words
 
     typos = "survaillance manifestaton reconaissance logicels algoritmes gouvernemnts technologis discrimnation petitoin"
-    with kb.reading() as searcher:
-        reader = searcher.reader()
-        vocabulary = Vocabulary(reader)
-        fixes = corrections(vocabulary, unknown_words(reader, parse_query(typos)))
+    with kb.session() as held:
+        vocabulary = Vocabulary(held.view)
+        fixes = corrections(vocabulary, unknown_words(held.view, parse_query(typos)))
         assert len(fixes) == MAX_CORRECTIONS and fixes["survaillance"] == "surveillance"
-        assert corrections(vocabulary, unknown_words(reader, parse_query("survaillance" + "x" * 30))) == {}  # no French word is that long
+        assert corrections(vocabulary, unknown_words(held.view, parse_query("survaillance" + "x" * 30))) == {}  # no French word is that long
 
 
 def test_a_misspelt_word_is_corrected_even_when_other_words_match(kb: KnowledgeBase) -> None:
@@ -262,18 +262,18 @@ def test_thesaurus_expansions_name_only_the_words_they_stand_for(kb: KnowledgeBa
 
 
 def test_a_longer_expansion_counts_as_many_words_as_the_literal(kb: KnowledgeBase) -> None:
-    from whoosh.query import And, DisjunctionMax
-
     from kb.search.compile import compile_query
+    from kb.storage.query import AllOf, BestOf, Tagged
     from kb.search.parse import parse_query
     from kb.search.ranking import DEFAULT_PARAMS
 
     from kb.search.thesaurus import thesaurus_for
 
-    with kb.reading() as searcher:
-        query = compile_query(parse_query("surveiller"), searcher.reader(), thesaurus_for(kb.snapshot().path)).query
-    assert isinstance(query, DisjunctionMax)
-    two_words = [q for q in query.subqueries if isinstance(q, And) and len(q.subqueries) == 2]
+    with kb.session() as held:
+        query = compile_query(parse_query("surveiller"), held.view, thesaurus_for(kb.snapshot().path)).query
+    assert isinstance(query, BestOf)
+    expressions = [q.child for q in query.clauses if isinstance(q, Tagged) and q.origin == "thesaurus"]
+    two_words = [q for q in expressions if isinstance(q, AllOf) and len(q.clauses) == 2]
     assert two_words and all(q.boost == pytest.approx(DEFAULT_PARAMS.thesaurus / 2) for q in two_words)
 
 

@@ -13,6 +13,7 @@ import pytest
 from whoosh.reading import SegmentReader
 
 import kb.search.pipeline as pipeline
+import kb.search.stages as stages
 from kb.search import SearchRequest, search
 from kb.storage.store import KnowledgeBase
 
@@ -24,7 +25,7 @@ CORRECTED = ["survaillance", "manifestaton pause ia"]
 @pytest.fixture
 def counted(hashed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     counts: Counter[str] = Counter()
-    snapshot, compile_query, postings = hashed_kb.snapshot, pipeline.compile_query, SegmentReader.postings
+    snapshot, compile_query, postings = hashed_kb.snapshot, stages.compile_query, SegmentReader.postings
 
     def counted_snapshot() -> Any:
         counts["snapshot"] += 1
@@ -41,7 +42,7 @@ def counted(hashed_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> Iterat
         counts[f"postings {fieldname}:{text!r}@{id(reader)}"] += 1
         return postings(reader, fieldname, text, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "compile_query", counted_compile)
+    monkeypatch.setattr(stages, "compile_query", counted_compile)
     monkeypatch.setattr(SegmentReader, "postings", counted_postings)
     yield counts
 

@@ -12,14 +12,9 @@ from whoosh.analysis import StandardAnalyzer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 
-from kb.search.compile import CompiledQuery, compile_query
-from kb.search.thesaurus import thesaurus_for
-from kb.search.parse import parse_query
-from kb.search.ranking import DEFAULT_PARAMS, RankingParams
-from kb.search.score import score_matches, top_ranked
 from kb.search import SearchRequest, search
+from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.storage.store import KnowledgeBase
-from kb.search.suggest import corrections, suggest, unknown_words, vocabulary_for
 
 FIELDS = ("text", "heading", "title")
 # Query-language characters a user types by accident ("?" ends questions): read as spaces.
@@ -129,55 +124,6 @@ class Ours:
 
     def close(self) -> None:
         pass
-
-
-class OursFast:
-    """Our engine ranked as kb.search.search() ranks (typo correction included), without
-    snippets and facets, for tuning: the same exhaustive scorer (kb.search.score) and top k."""
-
-    name = "ours-fast"
-
-    def __init__(self, kb: KnowledgeBase, params: RankingParams = DEFAULT_PARAMS) -> None:
-        self._kb = kb
-        self._params = params
-        self._searcher = kb.snapshot().index.searcher(weighting=params.weighting())  # single-threaded: its own
-        self._thesaurus = thesaurus_for(kb.snapshot().path)
-        self._vocabulary = vocabulary_for(kb.snapshot().path, self._searcher.reader())
-
-    def rank(self, query: str, k: int = 10) -> list[str]:
-        """Passage ids of the top k; like search(), retries with the suggestion when none match."""
-        return [self._searcher.stored_fields(d)["id"] for d, _ in top_ranked(self._scores(query), k)]
-
-    def matched(self, query: str) -> set[str]:
-        """Ids of every passage the query matches (what any reordering has to work with)."""
-        return {self._searcher.stored_fields(d)["id"] for d in self._scores(query)}
-
-    def _scores(self, query: str) -> dict[int, float]:
-        return self.lexical(query)[1]
-
-    def lexical(self, query: str) -> tuple[CompiledQuery | None, dict[int, float], str | None]:
-        """The compiled query that found the matches, their scores, and the suggestion (as search())."""
-        parsed = parse_query(query)
-        if parsed.empty:
-            return None, {}, None
-        reader = self._searcher.reader()
-        fixes = corrections(self._vocabulary, unknown_words(reader, parsed))
-        suggestion = suggest(parsed, fixes)
-        compiled = compile_query(parsed, reader, self._thesaurus, self._params, fixes)
-        scores = score_matches(self._searcher, compiled.query)
-        if not scores and suggestion:
-            corrected = compile_query(parse_query(suggestion), reader, self._thesaurus, self._params)
-            retried = score_matches(self._searcher, corrected.query)
-            if retried:
-                compiled, scores = corrected, retried
-        return compiled, scores, suggestion
-
-    @property
-    def searcher(self) -> Any:
-        return self._searcher
-
-    def close(self) -> None:
-        self._searcher.close()
 
 
 def search_ids(kb: KnowledgeBase, query: str, params: RankingParams = DEFAULT_PARAMS, k: int = 10,

@@ -17,7 +17,8 @@ from typing import Any
 
 from bench.evaluation import people as people_set
 from bench.evaluation import piaf as piaf_set
-from bench.evaluation.baselines import Fts5, Ours, OursFast, WhooshDefault, index_records
+from bench.evaluation.baselines import Fts5, Ours, WhooshDefault, index_records
+from bench.evaluation.rankers import lexical_ranker
 from bench.evaluation.judged import JudgedDataError, JudgedQuery, relevant_detail, resolve
 from bench.evaluation.targets import checks, semantic_checks
 from bench.evaluation.metrics import MRR_MIN_GRADE, ceiling_ndcg, first_rank, hit_scores, judged_scores, mean_scores
@@ -127,9 +128,10 @@ def run(corpus_root: Path | None = None, piaf_root: Path | None = None, *, judge
             if judged_path is not None:
                 systems = _systems(kb, params)
                 texts = {p.id: p.text for p in kb.all_passages()}
-                fast = OursFast(kb, params)
-                results["judged"] = judged_report(resolve(kb, judged_path), {n: s.rank for n, s in systems.items()}, texts, fast.matched)
-                for s in [*systems.values(), fast]:
+                words = lexical_ranker(kb)
+                results["judged"] = judged_report(resolve(kb, judged_path), {n: s.rank for n, s in systems.items()}, texts,
+                                                  lambda query: words.matched(query, params))
+                for s in systems.values():
                     s.close()
                 results["seconds"]["judged"] = round(time.perf_counter() - started, 1)
             if people_path is not None:

@@ -2,7 +2,7 @@
 search() ranks by default (hybrid: words and meaning): minimises the total shortfall under the
 targets (the original floors and the hybrid ranking's), then maximises the smallest margin, so
 no set is bought at the other's expense. Trials of the fusion's own fields reuse each query's
-lexical scores and cosines (bench/evaluation/hybrid_fast.py) and take seconds."""
+lexical scores and cosines (bench/evaluation/rankers.py) and take seconds."""
 
 from __future__ import annotations
 
@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.evaluation import piaf as piaf_set
-from bench.evaluation.baselines import OursFast, search_ids
 from bench.evaluation.evaluate import CORPUS, data_file, parse_params
-from bench.evaluation.hybrid_fast import HybridFast
 from bench.evaluation.targets import SEMANTIC_TARGETS, TARGETS
 from bench.evaluation.judged import JudgedQuery, resolve
 from bench.evaluation.metrics import MRR_MIN_GRADE, hit_scores, judged_scores, mean_scores
+from bench.evaluation.rankers import StageRanker, lexical_ranker
 from indexer.build import build_index
 from kb.search.ranking import DEFAULT_PARAMS, FUSION_FIELDS, RankingParams
 from kb.storage.store import KnowledgeBase
@@ -58,7 +57,7 @@ GRID: dict[str, tuple[float, ...]] = {
 _state: dict[str, Any] = {}
 
 
-def _init(corpus: HybridFast, piaf: HybridFast | None, queries: list[JudgedQuery], data: Any, origins: Any, texts: Any,
+def _init(corpus: StageRanker, piaf: StageRanker | None, queries: list[JudgedQuery], data: Any, origins: Any, texts: Any,
           lexical_types: dict[str, float]) -> None:
     """Per worker: the rankers and their caches, inherited from the parent through the fork."""
     _state.update(corpus=corpus, piaf=piaf, queries=queries, data=data, origins=origins, texts=texts, lexical_types=lexical_types)
@@ -82,7 +81,7 @@ def measure(params: RankingParams) -> dict[str, float]:
     out["judged_question_ndcg@10"] = by_type.get("question", 1.0)
     out["judged_min_type_gain"] = min(v - _state["lexical_types"].get(t, v) for t, v in by_type.items())
     if _state["piaf"] is not None:
-        ranker: HybridFast = _state["piaf"]
+        ranker: StageRanker = _state["piaf"]
         scores = hit_scores(piaf_set.hit_ranks(lambda text: ranker.rank(text, params), _state["data"], _state["origins"], _state["texts"]))
         out["piaf_r@1"], out["piaf_mrr@10"] = scores["r@1"], scores["mrr@10"]
     return out
@@ -163,20 +162,16 @@ def main(argv: list[str] | None = None) -> int:
         build_index([CORPUS], corpus_root)
         kb = KnowledgeBase(corpus_root)
         queries = resolve(kb, judged_path)
-        corpus = HybridFast(kb)
+        corpus = StageRanker(kb)
         corpus.prepare([q.query for q in queries], start)
-        drift = [q.query for q in queries if corpus.rank(q.query, start) != search_ids(kb, q.query, start)]
-        if drift:  # the fast ranker must rank as search() does, or tuning optimises something else
-            raise SystemExit(f"HybridFast no longer ranks as kb.search.search() on {len(drift)} judged queries, e.g. {drift[0]!r}")
-        lexical = OursFast(kb, start)
-        lexical_types = type_scores([judged_scores(lexical.rank(q.query), q.grades) for q in queries], queries)
-        lexical.close()
+        lexical = lexical_ranker(kb)
+        lexical_types = type_scores([judged_scores(lexical.rank(q.query, start), q.grades) for q in queries], queries)
         data = origins = texts = piaf = None
         if piaf_path is not None:
             data = piaf_set.load(piaf_path)
             pkb = KnowledgeBase(piaf_set.build(data, piaf_path))
             origins, texts, _ = piaf_set.passage_origins(pkb, data)
-            piaf = HybridFast(pkb)
+            piaf = StageRanker(pkb)
             piaf.prepare([q.text for q in data.questions], start)
         print(f"fusion inputs ready ({time.perf_counter() - started:.0f}s)", file=sys.stderr)
         init = (corpus, piaf, queries, data, origins, texts, lexical_types)

@@ -23,7 +23,7 @@ from bench.evaluation.people import OFF_TOPIC
 from kb.analysis import analyze, lemma_alternatives, lemma_analyzer, stem_analyzer
 from kb.search.parse import parse_query
 from kb.search.suggest import unknown_words
-from kb.storage.schema import LEMMA_FIELDS, STEM_FIELDS
+from kb.storage.fields import LEMMA_FIELDS, STEM_FIELDS
 from kb.storage.store import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,9 +81,8 @@ def _queries(path: Path) -> list[str]:
 def report(index: Path, sets: dict[str, Path]) -> dict[str, Any]:
     """measure() for each named query set over the index at `index`."""
     kb = KnowledgeBase(index)
-    with kb.reading() as searcher:
-        reader = searcher.reader()
-        return {name: measure(reader, _queries(path)) for name, path in sets.items()}
+    with kb.session() as held:
+        return {name: measure(held.view, _queries(path)) for name, path in sets.items()}
 
 
 def _text(results: dict[str, Any]) -> str:

@@ -37,12 +37,8 @@ def _typo(word: str, rng: random.Random) -> str:
 
 def vocabulary(kb: KnowledgeBase) -> list[str]:
     """Words of the index (unstemmed, 5+ letters, in 3+ passages), sorted: what queries draw on."""
-    with kb.reading() as searcher:
-        reader = searcher.reader()
-        return sorted(
-            w for w in (t.decode() if isinstance(t, bytes) else t for t in reader.lexicon("words"))
-            if w.isalpha() and len(w) >= 5 and reader.doc_frequency("words", w) >= 3
-        )
+    with kb.session() as held:
+        return sorted(w for w, frequency in held.view.vocabulary("words") if w.isalpha() and len(w) >= 5 and frequency >= 3)
 
 
 def build_queries(kb: KnowledgeBase, n: int = 240, seed: int = 7, vocab: list[str] | None = None) -> list[BenchQuery]:

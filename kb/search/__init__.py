@@ -1,5 +1,6 @@
-"""The search pipeline, one module per stage in call order: request → parse → compile → match →
-score → page, with suggest, facets, snippets and related beside them; `search()` runs it."""
+"""The search service: request → parse → compile → the ranking stages (stages.py: one walk of the
+query, the corrected retry, fusion with meaning) → the page's collectors, over kb/storage's backend
+protocol; `search()` runs it for every face."""
 
 from kb.search.pipeline import MAX_EXPORT, matching_passages, search
 from kb.search.parse import MAX_QUERY_CHARS

@@ -1,18 +1,21 @@
-"""Query compilation: parsed units → one Whoosh query (fields, stop-word bonus, thesaurus,
-spelling corrections), plus what snippets must mark and what the JSON reports."""
+"""Query compilation: parsed units → one query of kb/storage/query.py (fields, stop-word bonus,
+thesaurus, spelling corrections), each clause tagged with its origin (the typed words of a group,
+its spelling correction, a thesaurus expression, an exclusion), plus what snippets must mark and
+what the JSON reports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from whoosh.reading import IndexReader
-from whoosh.query import And, AndMaybe, AndNot, ConstantScoreQuery, DisjunctionMax, NullQuery, Or, Phrase, Query, Term
 
 from kb.analysis import LEMMAS, analyze, lemma_alternatives, lemma_analyzer, stem_analyzer, word_analyzer
 from kb.analysis.stopwords import QUESTION_WORDS
 from kb.search.parse import ParsedQuery, Unit
 from kb.search.ranking import DEFAULT_PARAMS, RankingParams
 from kb.search.thesaurus import Expansion, Thesaurus
+from kb.storage.backend import IndexView
+from kb.storage.query import (CORRECTION, EXCLUSION, LITERAL, NOTHING, THESAURUS, AllOf, AnyOf, BestOf, Constant, Phrase,
+                              Query, Tagged, Term, WithBonus, Without)
 
 _lemma = lemma_analyzer()
 _stem = stem_analyzer()
@@ -21,7 +24,7 @@ _words = word_analyzer()
 
 @dataclass
 class CompiledQuery:
-    """The Whoosh query plus what snippets need to mark and what the JSON reports."""
+    """The query plus what snippets need to mark and what the JSON reports."""
 
     query: Query
     lemmas: set[str] = field(default_factory=set)
@@ -30,12 +33,11 @@ class CompiledQuery:
     # Thesaurus expressions (lemmas, stems), marked only where their words follow each other:
     # « CAF » marks « Caisse nationale des allocations familiales », not « nationalité » alone.
     expressions: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
-    excluded: Query = NullQuery  # what -excluded words match: no passage of it may be shown
-    # What the query matches by origin, built in the same pass (match sets only, no bonus):
-    # its typed words alone; those or their spelling corrections; those or a thesaurus expression.
-    literal: Query = NullQuery
-    literal_or_corrected: Query = NullQuery
-    uncorrected: Query = NullQuery
+    excluded: Query = NOTHING  # what -excluded words match: no passage of it may be shown
+    # How the tags of `query` combine into concepts (kb/search/found.py): the groups with typed
+    # words, and the thesaurus spans [start, end) whose typed words count together.
+    typed_groups: frozenset[int] = frozenset()
+    spans: tuple[tuple[int, int], ...] = ()
 
 
 def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[str, ...] | None = None) -> tuple[Query, set[str], set[str]]:
@@ -51,7 +53,7 @@ def _word_query(text: str, p: RankingParams, boost: float = 1.0, fields: tuple[s
     if p.words and (not fields or "words" in fields):
         # The word as written (unstemmed, accents kept) is the most precise evidence of all.
         clauses += [Term("words", w, boost=p.words * boost) for w in dict.fromkeys(analyze(_words, text))]
-    return (Or(clauses) if clauses else NullQuery), set(lemmas), set(stems)
+    return (AnyOf(tuple(clauses)) if clauses else NOTHING), set(lemmas), set(stems)
 
 
 def _has_content(unit: Unit) -> bool:
@@ -64,22 +66,23 @@ def _has_content(unit: Unit) -> bool:
     return bool(analyze(_stem, unit.text))
 
 
-def _unit_query(unit: Unit, p: RankingParams, reader: IndexReader, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
+def _unit_query(unit: Unit, p: RankingParams, view: IndexView, boost: float = 1.0) -> tuple[Query, set[str], set[str]]:
     if unit.phrase:
         lemmas, stems = analyze(_lemma, unit.text), analyze(_stem, unit.text)
         if len(lemmas) > 1 and len(stems) > 1:
             # A lemma depends on context ("ajouté" alone is an adjective): the stem phrase is the net.
-            query = Or([Phrase("text", lemmas, slop=1, boost=p.text * 2 * boost), Phrase("text_stem", stems, slop=1, boost=p.text_stem * 2 * boost)])
+            query = AnyOf((Phrase("text", tuple(lemmas), slop=1, boost=p.text * 2 * boost),
+                           Phrase("text_stem", tuple(stems), slop=1, boost=p.text_stem * 2 * boost)))
             return query, set(lemmas), set(stems)
     if unit.prefix:
         prefix = analyze(_stem, unit.text)
         if prefix:
             terms = []
-            for term in reader.expand_prefix("text_stem", prefix[0]):
-                terms.append(term.decode() if isinstance(term, bytes) else term)
+            for term in view.expand_prefix("text_stem", prefix[0]):
+                terms.append(term)
                 if len(terms) >= p.max_prefix_terms:
                     break
-            q = Or([Term("text_stem", t, boost=p.text * boost) for t in terms]) if terms else NullQuery
+            q = AnyOf(tuple(Term("text_stem", t, boost=p.text * boost) for t in terms)) if terms else NOTHING
             return q, set(), set(terms)
     return _word_query(unit.text, p, boost)
 
@@ -92,11 +95,11 @@ def _expansion_query(terms: tuple[tuple[str, ...], tuple[str, ...]], p: RankingP
     two-word expansion of one word ("logiciel espion" for "surveiller") would otherwise count
     twice and outrank the literal word it stands in for."""
     lemmas, stems = terms
-    words: list[Query] = [Or([Term("text", l), Term("text_stem", s)]) for l, s in zip(lemmas, stems)]
+    words = [AnyOf((Term("text", l), Term("text_stem", s))) for l, s in zip(lemmas, stems)]
     if not words:
-        return NullQuery, set(), set()
+        return NOTHING, set(), set()
     boost = p.thesaurus * max(1, literal_words) / len(words)
-    query = And(words, boost=boost) if len(words) > 1 else Or(words[0].subqueries, boost=boost)
+    query: Query = AllOf(tuple(words), boost=boost) if len(words) > 1 else AnyOf(words[0].clauses, boost=boost)
     return query, set(lemmas), set(stems)
 
 
@@ -108,79 +111,67 @@ def _corrected(unit: Unit, fixes: dict[str, str]) -> str | None:
     return fixes.get(words[0]) if len(words) == 1 else None
 
 
-def compile_query(parsed: ParsedQuery, reader: IndexReader, thesaurus: Thesaurus, p: RankingParams = DEFAULT_PARAMS,
+def compile_query(parsed: ParsedQuery, view: IndexView, thesaurus: Thesaurus, p: RankingParams = DEFAULT_PARAMS,
                   fixes: dict[str, str] | None = None) -> CompiledQuery:
     """Concepts (OR groups) with optional bonuses, thesaurus expansions and spelling corrections
     (`fixes`: unknown word → closest known word, searched beside it with weight p.correction);
-    `reader` expands prefixes."""
-    compiled = CompiledQuery(NullQuery)
+    `view` expands prefixes."""
+    compiled = CompiledQuery(NOTHING)
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded])  # one spaCy batch, not one call per word
-    per_group, typed, function_words, spelling = _group_queries(parsed, reader, p, fixes or {}, compiled)
+    per_group, function_words, spelling = _group_queries(parsed, view, p, fixes or {}, compiled)
     groups = parsed.groups
     keys = [tuple(analyze(_lemma, g[0].text)) if len(g) == 1 and not g[0].phrase else ("\0",) for g in groups]
     compiled.expansions = thesaurus.expand(keys, [g[0].text for g in groups])
     concepts = _concepts(len(groups), per_group, compiled.expansions, thesaurus, p, compiled)
-    uncorrected = _concepts(len(groups), typed, compiled.expansions, thesaurus, p, compiled) if spelling else concepts
     compiled.expansions += spelling
-    compiled.excluded = _excluded(parsed.excluded, reader, p)
-    compiled.literal = _matching([q for q in typed if q is not None], compiled.excluded)
-    compiled.literal_or_corrected = _matching([q for q in per_group if q is not None], compiled.excluded) if spelling else compiled.literal
-    compiled.uncorrected = _matching(uncorrected, compiled.excluded)
+    compiled.excluded = _excluded(parsed.excluded, view, p)
     if not concepts:
         return compiled
-    main = _with_bonuses(Or(concepts) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
-    compiled.query = _matching([main], compiled.excluded)
+    main = _with_bonuses(AnyOf(tuple(concepts)) if len(concepts) > 1 else concepts[0], concepts, function_words, groups, p)
+    compiled.query = Without(main, Tagged(EXCLUSION, 0, compiled.excluded)) if compiled.excluded != NOTHING else main
     return compiled
 
 
-def _matching(concepts: list[Query], excluded: Query) -> Query:
-    """What a query of these concepts matches (bonuses add to scores, never to matches)."""
-    if not concepts:
-        return NullQuery
-    main = Or(concepts) if len(concepts) > 1 else concepts[0]
-    return AndNot(main, excluded) if excluded is not NullQuery else main
-
-
-def _group_queries(parsed: ParsedQuery, reader: IndexReader, p: RankingParams, fixes: dict[str, str],
-                   compiled: CompiledQuery) -> tuple[list[Query | None], list[Query | None], list[Query], list[Expansion]]:
-    """One query per group of alternatives (None for a group of function words only), the same
-    without the spelling corrections, those groups' queries as bonuses, and the spelling
-    corrections searched beside unknown words."""
+def _group_queries(parsed: ParsedQuery, view: IndexView, p: RankingParams, fixes: dict[str, str],
+                   compiled: CompiledQuery) -> tuple[list[Query | None], list[Query], list[Expansion]]:
+    """One query per group of alternatives (None for a group of function words only), its typed
+    words tagged LITERAL and its spelling corrections CORRECTION; the function words' queries as
+    bonuses; the spelling corrections searched beside unknown words."""
     # Stop words ("les", "de") only reach the unstemmed `words` field, where they match nearly
     # every passage; question words ("comment", "peut") say what form the query takes, not what
     # it is about. Beside content words they only add to the score of passages already
     # matched (a bonus, not a match of their own), which spares a scan of most of the index.
     content = [any(_has_content(u) for u in group) for group in parsed.groups]
     per_group: list[Query | None] = []
-    typed: list[Query | None] = []
     function_words: list[Query] = []
     spelling: list[Expansion] = []
+    typed_groups: set[int] = set()
     for index, (group, has_content) in enumerate(zip(parsed.groups, content)):
         if any(content) and not has_content:
             per_group.append(None)
-            typed.append(None)
-            function_words += [_unit_query(u, p, reader)[0] for u in group]
+            function_words += [_unit_query(u, p, view)[0] for u in group]
             continue
-        options, typed_options = [], []
+        options = []
         for unit in group:
-            q, lemmas, stems = _unit_query(unit, p, reader)
-            if q is not NullQuery:
-                typed_options.append(q)
+            q, lemmas, stems = _unit_query(unit, p, view)
+            q = Tagged(LITERAL, index, q) if q != NOTHING else q
+            typed_groups.update([index] if q != NOTHING else [])
             fixed = _corrected(unit, fixes) if p.correction else None
             if fixed:
                 # The typed word is unknown to the index, so it matches nothing: its correction
                 # is searched beside it, even when other words of the query match.
                 fq, flemmas, fstems = _word_query(fixed, p, boost=p.correction)
-                q = Or([q, fq]) if q is not NullQuery else fq
+                fq = Tagged(CORRECTION, index, fq)
+                q = AnyOf((q, fq)) if q != NOTHING else fq
                 lemmas, stems = lemmas | flemmas, stems | fstems
                 spelling.append(Expansion(index, index + 1, unit.text, "orthographe", (fixed,)))
             compiled.lemmas |= lemmas
             compiled.stems |= stems
-            if q is not NullQuery:
+            if q != NOTHING:
                 options.append(q)
-        per_group.append((Or(options) if len(options) > 1 else options[0]) if options else None)
-        typed.append((Or(typed_options) if len(typed_options) > 1 else typed_options[0]) if typed_options else None)
-    return per_group, typed, function_words, spelling
+        per_group.append((AnyOf(tuple(options)) if len(options) > 1 else options[0]) if options else None)
+    compiled.typed_groups = frozenset(typed_groups)
+    return per_group, function_words, spelling
 
 
 def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Expansion], thesaurus: Thesaurus,
@@ -189,6 +180,7 @@ def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Exp
     expansion, whichever scores best (so the concept is not credited twice)."""
     spans = {e.start: e for e in expansions}
     concepts: list[Query] = []
+    used: list[tuple[int, int]] = []
     i = 0
     while i < n_groups:
         exp = spans.get(i)
@@ -198,38 +190,40 @@ def _concepts(n_groups: int, per_group: list[Query | None], expansions: list[Exp
             i += 1
             continue
         literal = [q for q in per_group[exp.start : exp.end] if q is not None]
-        alternatives = [And(literal) if len(literal) > 1 else literal[0]] if literal else []
+        alternatives: list[Query] = [AllOf(tuple(literal)) if len(literal) > 1 else literal[0]] if literal else []
         for expression in exp.added:
             terms = thesaurus.terms(expression)
             q, _, _ = _expansion_query(terms, p, len(literal))
-            if q is not NullQuery:
+            if q != NOTHING:
                 compiled.expressions.add((tuple(terms[0]), tuple(terms[1])))
-                alternatives.append(q)
+                alternatives.append(Tagged(THESAURUS, exp.start, q))
         if alternatives:
-            concepts.append(DisjunctionMax(alternatives) if len(alternatives) > 1 else alternatives[0])
+            concepts.append(BestOf(tuple(alternatives)) if len(alternatives) > 1 else alternatives[0])
+            used.append((exp.start, exp.end))
         i = exp.end
+    compiled.spans = tuple(used)
     return concepts
 
 
 def _with_bonuses(main: Query, concepts: list[Query], function_words: list[Query], groups: list[list[Unit]],
                   p: RankingParams) -> Query:
     """`main` with what only adds to a match's score: function words, coverage, proximity."""
-    bonuses: list[Query] = [q for q in function_words if q is not NullQuery]
+    bonuses: list[Query] = [q for q in function_words if q != NOTHING]
     if len(concepts) > 1 and p.coverage:
         # Coverage: each distinct concept a passage contains adds the same bonus, so passages
         # that cover more of the query rank above those that repeat one word often.
-        bonuses += [ConstantScoreQuery(c, p.coverage) for c in concepts]
+        bonuses += [Constant(c, p.coverage) for c in concepts]
     words = [analyze(_stem, g[0].text) for g in groups if len(g) == 1 and not g[0].phrase and not g[0].prefix]
     firsts = [w[0] for w in words if w]
     if p.phrase:
         # Proximity: consecutive query words found close together in the text.
         bonuses += [Phrase("text_stem", pair, slop=p.phrase_slop, boost=p.phrase) for pair in zip(firsts, firsts[1:]) if pair[0] != pair[1]]
-    return AndMaybe(main, Or(bonuses)) if bonuses else main
+    return WithBonus(main, AnyOf(tuple(bonuses))) if bonuses else main
 
 
-def _excluded(excluded_units: list[Unit], reader: IndexReader, p: RankingParams) -> Query:
+def _excluded(excluded_units: list[Unit], view: IndexView, p: RankingParams) -> Query:
     """What the -excluded words match (by lemma or stem of the text only): shown nowhere."""
-    excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, reader)[0]
+    excluded = [_word_query(u.text, p, fields=("text", "text_stem"))[0] if not u.phrase else _unit_query(u, p, view)[0]
                 for u in excluded_units]
-    excluded = [q for q in excluded if q is not NullQuery]
-    return Or(excluded) if excluded else NullQuery
+    excluded = [q for q in excluded if q != NOTHING]
+    return AnyOf(tuple(excluded)) if excluded else NOTHING

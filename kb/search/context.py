@@ -1,21 +1,23 @@
-"""One request's context: the build it reads (snapshot, taken once under the index lock), that
-build's searcher, vectors, thesaurus, vocabulary and documents, and the citer of its passages,
-made once and passed down to every stage, so that no stage goes back to the KnowledgeBase."""
+"""One request's context: the build it reads (snapshot, taken once under the index lock), a view
+of that build, its vectors, thesaurus, vocabulary, documents and filters, and the citer of its
+passages, made once and passed down to every stage, so that no stage goes back to the KnowledgeBase."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from kb.citations.lookup import Citer
-from kb.search.match import TermReads
+from kb.search.collectors import Filters
 from kb.search.meaning import Semantic
 from kb.search.ranking import RankingParams
 from kb.search.request import SearchRequest
 from kb.search.suggest import Vocabulary, vocabulary_for
 from kb.search.thesaurus import Thesaurus, thesaurus_for
+from kb.storage.backend import IndexView
+from kb.storage.query import AnyOf, Term
 from kb.storage.store import KnowledgeBase, Session, Snapshot
 
 
@@ -28,19 +30,14 @@ class SearchContext:
     request: SearchRequest
     params: RankingParams
     semantic: Semantic | None = None  # the build's vectors and the query's rows; None: by words alone
-    reads: TermReads = field(default_factory=TermReads)  # each term's postings, read once per request
 
     @property
     def snapshot(self) -> Snapshot:
         return self.session.snapshot
 
     @property
-    def searcher(self) -> Any:
-        return self.session.searcher
-
-    @cached_property
-    def reader(self) -> Any:
-        return self.session.searcher.reader()
+    def view(self) -> IndexView:
+        return self.session.view
 
     @property
     def documents(self) -> Mapping[str, dict[str, Any]]:
@@ -52,7 +49,15 @@ class SearchContext:
 
     @cached_property
     def vocabulary(self) -> Vocabulary:
-        return vocabulary_for(self.snapshot.path, self.reader)
+        return vocabulary_for(self.snapshot.path, self.view)
+
+    @cached_property
+    def filters(self) -> Filters:
+        """The passages of the request's categories and documents, each filter matched once."""
+        def within(field: str, values: tuple[str, ...]) -> frozenset[int] | None:
+            return frozenset(self.view.matches(AnyOf(tuple(Term(field, v) for v in values)))) if values else None
+
+        return Filters(within("categories", self.request.categories), within("doc_id", self.request.documents))
 
     @cached_property
     def citer(self) -> Citer:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whoosh.searching import Searcher
-
+from kb.search.collectors import Matches
 from kb.search.compile import CompiledQuery
-from kb.search.match import TermReads, matching_docnums
-from kb.search.score import Scores
+from kb.storage import query as tags
 
 WORDS, THESAURUS, CORRECTION, MEANING = "words", "thesaurus", "correction", "meaning"
 # How the faces say it (« trouvé par … »); a passage found by MEANING alone is « sens proche ».
@@ -40,13 +38,43 @@ class Provenance:
         return tuple(out)
 
 
-def provenance(searcher: Searcher, compiled: CompiledQuery, corrected_query: str | None,
-               lexical: Scores, by_meaning: frozenset[int], reads: TermReads | None = None) -> Provenance:
-    """Which passages each kind of evidence matches (set algebra over posting lists), from the
-    match queries by origin that compile_query() made beside the ranked query."""
+def provenance(compiled: CompiledQuery, matches: Matches, corrected_query: str | None, by_meaning: frozenset[int]) -> Provenance:
+    """Which passages each kind of evidence matched: set arithmetic over what the walk of the
+    query reported for its tagged clauses (no second match of any query)."""
+    literal = _tagged(matches, tags.LITERAL)
+    corrected = literal | _tagged(matches, tags.CORRECTION)
     if corrected_query:  # the results are the corrected query's: its words are the corrections
-        literal = corrected = matching_docnums(searcher, compiled.literal_or_corrected, reads)
-    else:
-        literal = matching_docnums(searcher, compiled.literal, reads)
-        corrected = literal if compiled.literal_or_corrected is compiled.literal else matching_docnums(searcher, compiled.literal_or_corrected, reads)
-    return Provenance(frozenset(literal), frozenset(corrected), frozenset(lexical), by_meaning, bool(corrected_query))
+        literal = corrected
+    excluded = excluded_by(matches)
+    return Provenance(frozenset(literal - excluded), frozenset(corrected - excluded), frozenset(matches.scores), by_meaning,
+                      bool(corrected_query))
+
+
+def owed_to_corrections(compiled: CompiledQuery, matches: Matches) -> bool:
+    """No match of the query would remain without its spelling corrections: none holds every typed
+    word of a concept (a thesaurus span's typed words together) or a thesaurus expression of one."""
+    spans = {start: end for start, end in compiled.spans}
+    in_span = {g for start, end in compiled.spans for g in range(start, end)}
+    found: set[int] = set()
+    for group in compiled.typed_groups - in_span:
+        found |= matches.of((tags.LITERAL, group))
+    for start, end in spans.items():
+        typed = [matches.of((tags.LITERAL, g)) for g in range(start, end) if g in compiled.typed_groups]
+        if typed:
+            found |= set.intersection(*typed)
+        found |= matches.of((tags.THESAURUS, start))
+    return not (found & matches.scores.keys())
+
+
+def excluded_by(matches: Matches) -> set[int]:
+    """The passages the query's -excluded words match (never shown)."""
+    return matches.of((tags.EXCLUSION, 0))
+
+
+def _tagged(matches: Matches, origin: str) -> set[int]:
+    """What every clause of this origin matched."""
+    out: set[int] = set()
+    for (tag, _group), found in matches.tagged.items():
+        if tag == origin:
+            out |= found
+    return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kb.search.ranking import RankingParams
-from kb.search.score import Scores
+from kb.storage.backend import Scores
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,9 @@ def _check_vectors(held: Session) -> HybridHealth:
         if made_by is None:
             return HybridHealth("off", "this index has no meaning vectors: searches use words alone", "build it with `kb index` (without --no-semantic)")
         return HybridHealth("broken", f"the index's vectors were made by model '{made_by}', this server embeds with '{MODEL_ID}'", REBUILD)
-    rows = vector_rows(held.searcher, vectors, snapshot.key)
-    reader = held.searcher.reader()
+    rows = vector_rows(held.view, vectors, snapshot.key)
     used = rows[rows >= 0]
-    without = reader.doc_count() - len(used)
+    without = held.view.count() - len(used)
     orphans = len(vectors.ids) - len(np.unique(used))
     not_finite = int((~np.isfinite(vectors.matrix).all(axis=1)).sum())
     problems = [f"{n} {what}" for n, what in ((without, "passages of the index have no vector"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from whoosh import scoring
+from kb.storage.backend import Weighting
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ class RankingParams:
     semantic_candidates: int = 20
     max_prefix_terms: int = 50
 
-    def weighting(self) -> scoring.BM25F:
-        """The BM25F scorer with these constants (Whoosh's own default is k1 1.2, b 0.75)."""
-        return scoring.BM25F(B=self.b, K1=self.k1)
+    def weighting(self) -> Weighting:
+        """BM25F with these constants (the usual defaults are k1 1.2, b 0.75)."""
+        return Weighting(k1=self.k1, b=self.b)
 
     def field_boosts(self) -> dict[str, float]:
         return {

@@ -24,7 +24,7 @@ BY_TERMS = "mots-clés en commun"
 def related_passages(kb: KnowledgeBase, passage_id: str, limit: int = 5, citer: Citer | None = None) -> tuple[RelatedPassage, ...]:
     """Up to `limit` other passages most related to this one (cited by `citer`), all read from one build."""
     with kb.session(DEFAULT_PARAMS.weighting()) as held:
-        passage = passage_in(held.searcher, passage_id)
+        passage = passage_in(held.view, passage_id)
         vectors = held.snapshot.vectors
         citer = citer or Citer(kb)
         citer = replace(citer, documents=held.snapshot.documents)
@@ -42,7 +42,7 @@ def _by_meaning(held: Session, passage: Passage, vectors: PassageVectors, limit:
     documents = held.snapshot.documents
     out = []
     for i in order:
-        other = passage_in(held.searcher, vectors.ids[i])
+        other = passage_in(held.view, vectors.ids[i])
         where = ("même section" if _section_of(other.id) == section else
                  "même document, autre section" if other.doc_id == passage.doc_id else "autre document")
         out.append(RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), **citer.facts(other),
@@ -59,10 +59,10 @@ def _document_of(passage_id: str) -> str:
 
 
 def _by_terms(held: Session, passage: Passage, limit: int, citer: Citer) -> tuple[RelatedPassage, ...]:
-    searcher = held.searcher
-    docnum = searcher.document_number(id=passage.id)
-    hits = searcher.more_like(docnum, "text_stem", text=passage.text, top=limit + 1, numterms=12)
-    scored = [(Passage.from_dict(hit["payload"]), float(hit.score or 0.0)) for hit in hits]
+    view = held.view
+    docnum = view.docnum(passage.id)
+    hits = view.more_like(docnum, "text_stem", passage.text, top=limit + 1, terms=12) if docnum is not None else []
+    scored = [(Passage.from_dict(view.stored(d)["payload"]), score) for d, score in hits]
     documents = held.snapshot.documents
     out = [
         RelatedPassage.of(other, DocumentSummary.of(other.doc_id, documents.get(other.doc_id, {})), **citer.facts(other),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -12,7 +11,8 @@ from rapidfuzz.distance import Levenshtein
 from kb.analysis import LEMMAS, analyze, fold_accents, lemma_alternatives, lemma_analyzer, normalize_text, stem_analyzer, word_analyzer
 from kb.analysis.lexicon import is_french_word
 from kb.search.parse import ParsedQuery
-from kb.storage.schema import LEMMA_FIELDS, STEM_FIELDS
+from kb.storage.backend import IndexView
+from kb.storage.fields import LEMMA_FIELDS, STEM_FIELDS, WORDS_FIELD
 
 _words = word_analyzer()
 _lemma = lemma_analyzer()
@@ -29,13 +29,12 @@ class Vocabulary:
     """The index's words as written (the `words` field) with their passage counts, grouped by
     first letter: the candidates of a correction share the typed word's first letter."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, view: IndexView) -> None:
         buckets: dict[str, tuple[list[str], list[int]]] = {}
-        for term, info in reader.iter_field("words"):
-            word = term.decode("utf-8") if isinstance(term, bytes) else term
+        for word, frequency in view.vocabulary(WORDS_FIELD):
             words, counts = buckets.setdefault(word[:1], ([], []))
             words.append(word)
-            counts.append(info.doc_frequency())
+            counts.append(frequency)
         self._buckets = buckets
 
     def closest(self, word: str) -> str | None:
@@ -58,33 +57,33 @@ _vocabularies: dict[Path, Vocabulary] = {}
 _vocabulary_lock = threading.Lock()
 
 
-def vocabulary_for(build: Path, reader: Any) -> Vocabulary:
-    """The vocabulary of a build, read from its `reader` once per process (the last two builds kept)."""
+def vocabulary_for(build: Path, view: IndexView) -> Vocabulary:
+    """The vocabulary of a build, read from its `view` once per process (the last two builds kept)."""
     vocabulary = _vocabularies.get(build)
     if vocabulary is None:
         with _vocabulary_lock:
             vocabulary = _vocabularies.get(build)
             if vocabulary is None:
-                vocabulary = Vocabulary(reader)
+                vocabulary = Vocabulary(view)
                 for old in list(_vocabularies)[:-1]:
                     del _vocabularies[old]
                 _vocabularies[build] = vocabulary
     return vocabulary
 
 
-def _stems_if_unindexed(reader: Any, word: str) -> tuple[str, ...] | None:
+def _stems_if_unindexed(view: IndexView, word: str) -> tuple[str, ...] | None:
     """`word`'s stems when none is indexed (its lemma must decide), None when one is (known)."""
     stems = tuple(analyze(_stem, word))
-    return None if any(reader.doc_frequency(f, t) for f in STEM_FIELDS for t in stems) else stems
+    return None if any(view.doc_frequency(f, t) for f in STEM_FIELDS for t in stems) else stems
 
 
-def _known_lemma(reader: Any, word: str, stems: tuple[str, ...]) -> bool:
+def _known_lemma(view: IndexView, word: str, stems: tuple[str, ...]) -> bool:
     """A word whose stem is not indexed is known when its lemma is, in a passage, a heading or a
     title (so « technosolutionnisme », a heading's word, is known), by any lemma the query searches
     (« peux » by pouvoir); a stop word is never unknown."""
     if not analyze(_lemma, word) and not stems:
         return True  # a stop word: nothing to correct
-    return any(reader.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemma_alternatives(word))
+    return any(view.doc_frequency(f, t) for f in LEMMA_FIELDS for t in lemma_alternatives(word))
 
 
 def _shared_root(word: str, other: str) -> bool:
@@ -93,17 +92,17 @@ def _shared_root(word: str, other: str) -> bool:
     return len(a) >= ROOT_LETTERS and a[:ROOT_LETTERS] == b[:ROOT_LETTERS]
 
 
-def unknown_words(reader: Any, parsed: ParsedQuery) -> list[str]:
+def unknown_words(view: IndexView, parsed: ParsedQuery) -> list[str]:
     """The query's words of plausible length that no passage contains, in query order (at most
     MAX_CORRECTIONS: past a few unknown words a query is not a misspelling). The stem is checked
     first (no spaCy call, and unaccented input is known); the lemma only when it is not indexed."""
     words = dict.fromkeys(w for unit in parsed.units() if not unit.prefix for w in analyze(_words, unit.text)
                           if MIN_WORD_LENGTH <= len(w) <= MAX_WORD_LENGTH)
-    unsure = {w: stems for w in words if (stems := _stems_if_unindexed(reader, w)) is not None}
+    unsure = {w: stems for w in words if (stems := _stems_if_unindexed(view, w)) is not None}
     # The query's one spaCy batch: what compile_query() lemmatises (its units) and the words
     # whose stem is not indexed, each lemmatised alone.
     LEMMAS.prime([u.text for u in parsed.units()] + [u.text for u in parsed.excluded] + [normalize_text(w) for w in unsure])
-    out = [w for w, stems in unsure.items() if not _known_lemma(reader, w, stems)]
+    out = [w for w, stems in unsure.items() if not _known_lemma(view, w, stems)]
     return out[:MAX_CORRECTIONS]
 
 

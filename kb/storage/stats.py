@@ -15,7 +15,7 @@ def compute_stats(held: Session) -> dict[str, Any]:
     snap = held.snapshot
     per_category: Counter[str] = Counter()
     per_document: Counter[str] = Counter()
-    for fields in held.searcher.all_stored_fields():
+    for fields in held.view.all_stored():
         payload = fields["payload"]
         per_document[payload["doc_id"]] += 1
         per_category.update(payload.get("categories", []))

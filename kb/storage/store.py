@@ -10,30 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from whoosh.index import Index
-from whoosh.query import Term
-from whoosh.reading import IndexReader
-from whoosh.scoring import BM25F, WeightingModel
-from whoosh.searching import Searcher
-
 from kb.errors import IndexDamagedError, IndexMissingError, KBError, NotFoundError
-from kb.storage.derived import bind
-from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
-from kb.storage.layout import current_build, current_target, finished_builds
 from kb.models import Passage
 from kb.semantic.model import Embedder, load_embedder
 from kb.semantic.vectors import PassageVectors, read_vectors
-from kb.storage.schema import build_schema
+from kb.storage.backend import IndexView, Weighting
+from kb.storage.derived import bind
+from kb.storage.integrity import Fingerprint, Verification, fingerprint, open_verified
+from kb.storage.layout import current_build, current_target, finished_builds
+from kb.storage.query import Term
 from kb.storage.stats import compute_stats
+from kb.storage.whoosh_adapter.view import WhooshView, new_searcher
 
 log = logging.getLogger(__name__)
-
-
-def _weighting_key(weighting: WeightingModel | None) -> tuple[Any, ...]:
-    """Equal for weightings that score alike (BM25F objects of the same constants)."""
-    if weighting is None:
-        return ()
-    return (type(weighting), tuple(sorted((k, repr(v)) for k, v in vars(weighting).items())))
 
 
 @dataclass(frozen=True)
@@ -44,7 +33,7 @@ class Snapshot:
     damaged one that `damage` describes, in which case this is the last good build standing in."""
 
     path: Path
-    index: Index
+    index: Any  # the backend's opened index (kb/storage/whoosh_adapter)
     manifest: dict[str, Any]
     documents: dict[str, dict[str, Any]]
     verification: Verification
@@ -62,10 +51,10 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Session:
-    """A snapshot and a searcher of that same build: what one request reads never mixes two builds."""
+    """A snapshot and a view of that same build: what one request reads never mixes two builds."""
 
     snapshot: Snapshot
-    searcher: Searcher
+    view: IndexView
 
 
 class KnowledgeBase:
@@ -81,9 +70,9 @@ class KnowledgeBase:
         self._snapshot: Snapshot | None = None
         self._refused: tuple[Path, Fingerprint, IndexDamagedError] | None = None
         self._search_lock = threading.Lock()
-        self._holder: int | None = None  # the thread inside reading(), to refuse a nested one
-        self._reader: tuple[Snapshot, IndexReader] | None = None
-        self._searchers: dict[tuple[Any, ...], Searcher] = {}
+        self._holder: int | None = None  # the thread inside session(), to refuse a nested one
+        self._reader: tuple[Snapshot, Any] | None = None
+        self._searchers: dict[Weighting | None, Any] = {}
         self._stats: tuple[Snapshot, dict[str, Any]] | None = None
 
     def snapshot(self) -> Snapshot:
@@ -156,7 +145,7 @@ class KnowledgeBase:
     @staticmethod
     def _open(build: Path, current: Path, damage: IndexDamagedError | None = None) -> Snapshot:
         current_fp = fingerprint(current)
-        opened = open_verified(build, build_schema())
+        opened = open_verified(build)
         manifest = opened.manifest
         documents = {
             f["doc_id"]: f["document"] for f in manifest["files"].values() if f.get("doc_id") and f.get("document")
@@ -169,29 +158,25 @@ class KnowledgeBase:
                         damage, vectors)
 
     @contextmanager
-    def reading(self, weighting: WeightingModel | None = None) -> Iterator[Searcher]:
-        """A searcher of the build to serve (see session(); for reads that need nothing else of it)."""
-        with self.session(weighting) as held:
-            yield held.searcher
-
-    @contextmanager
-    def session(self, weighting: WeightingModel | None = None) -> Iterator[Session]:
-        """The build to serve and a searcher of it, scoring with `weighting` (None for reads that
-        do not score: Whoosh's own BM25F then; kb.search passes its RankingParams' weighting),
+    def session(self, weighting: Weighting | None = None, carried: IndexView | None = None) -> Iterator[Session]:
+        """The build to serve and a view of it, scoring with `weighting` (None for reads that
+        do not score: BM25F's usual constants then; kb.search passes its RankingParams'),
         held by one thread at a time; refreshed when a new build is switched in. A request reads
         this snapshot, never kb.snapshot() again (that may be a newer build).
 
         One reader per process rather than one per thread: each keeps its own caches (eight
         server threads held eight copies, 1.2 GB resident), and Whoosh scores in Python, so
         threads never ran searches in parallel anyway. Searchers of other weightings (the
-        tuner's) share that reader and its caches. A session does not nest: pass it down."""
+        tuner's) share that reader and its caches. A session does not nest: pass it down.
+        `carried`: the view of the same request's previous session (its postings are kept while
+        the build is the same)."""
         if self._holder == threading.get_ident():
-            raise RuntimeError("KnowledgeBase.reading() does not nest: pass the searcher down instead")
+            raise RuntimeError("KnowledgeBase.session() does not nest: pass the session down instead")
         with self._search_lock:
             snap = self.snapshot()  # under the lock: a thread never reopens a build older than the last one read
             self._holder = threading.get_ident()
             try:
-                yield Session(snap, self._searcher(snap, weighting))
+                yield Session(snap, WhooshView(self._searcher(snap, weighting), carried))
             except KBError:
                 raise
             except Exception as exc:
@@ -200,17 +185,16 @@ class KnowledgeBase:
             finally:
                 self._holder = None
 
-    def _searcher(self, snap: Snapshot, weighting: WeightingModel | None) -> Searcher:
+    def _searcher(self, snap: Snapshot, weighting: Weighting | None) -> Any:
         """The searcher of `weighting` over the snapshot's one reader (the lock is held)."""
         if self._reader is None or self._reader[0] is not snap:
             self._close_reader()
             self._reader = (snap, snap.index.reader())
             bind(self._reader[1], snap.key)
-        key = _weighting_key(weighting)
-        searcher = self._searchers.get(key)
+        searcher = self._searchers.get(weighting)
         if searcher is None:
-            searcher = Searcher(self._reader[1], weighting=weighting or BM25F(), closereader=False)
-            self._searchers[key] = searcher
+            searcher = new_searcher(self._reader[1], weighting)
+            self._searchers[weighting] = searcher
         return searcher
 
     def _close_reader(self) -> None:
@@ -252,21 +236,21 @@ class KnowledgeBase:
         with self.session() as held:
             if doc_id not in held.snapshot.documents:
                 raise NotFoundError(f"unknown document '{doc_id}'", kind="document")
-            return _passages_of(held.searcher, doc_id)
+            return _passages_of(held.view, doc_id)
 
     # Passages ------------------------------------------------------------------------------
 
     def passage(self, passage_id: str) -> Passage:
         """One passage by id, or NotFoundError."""
-        with self.reading() as searcher:
-            return passage_in(searcher, passage_id)
+        with self.session() as held:
+            return passage_in(held.view, passage_id)
 
     def all_passages(self) -> list[Passage]:
         """Every passage, grouped by document in reading order (bulk export)."""
         out: list[Passage] = []
         with self.session() as held:
             for doc in sorted(held.snapshot.documents):
-                out.extend(_passages_of(held.searcher, doc))
+                out.extend(_passages_of(held.view, doc))
         return out
 
     def stats(self) -> dict[str, Any]:
@@ -280,14 +264,16 @@ class KnowledgeBase:
         return stats
 
 
-def passage_in(searcher: Searcher, passage_id: str) -> Passage:
-    """One passage by id from a searcher of a session, or NotFoundError."""
-    docnum = searcher.document_number(id=passage_id)
+def passage_in(view: IndexView, passage_id: str) -> Passage:
+    """One passage by id from the view of a session, or NotFoundError."""
+    docnum = view.docnum(passage_id)
     if docnum is None:
         raise NotFoundError(f"unknown passage '{passage_id}'", hint="passage ids look like '<document>/<section>-<n>'", kind="passage")
-    return Passage.from_dict(searcher.stored_fields(docnum)["payload"])
+    return Passage.from_dict(view.stored(docnum)["payload"])
 
 
-def _passages_of(searcher: Searcher, doc_id: str) -> list[Passage]:
-    hits = searcher.search(Term("doc_id", doc_id), limit=None, sortedby="position")
-    return [Passage.from_dict(hit["payload"]) for hit in hits]
+def _passages_of(view: IndexView, doc_id: str) -> list[Passage]:
+    """A document's passages in reading order."""
+    positions = view.column("position")
+    docnums = sorted(view.matches(Term("doc_id", doc_id)), key=lambda d: (positions[d], d))
+    return [Passage.from_dict(view.stored(d)["payload"]) for d in docnums]

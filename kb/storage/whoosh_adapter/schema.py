@@ -1,16 +1,11 @@
-"""The Whoosh schema: analysed text fields (lemmas and stems), filters, stored display data."""
+"""The Whoosh schema of the fields of kb/storage/fields.py: analysed text (lemmas and stems),
+filters, stored display data."""
 
 from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.analysis import lemma_analyzer, stem_analyzer, word_analyzer
-
-# Bumped whenever the schema or the analysis chain changes: forces a full rebuild.
-SCHEMA_VERSION = 8  # 6: documents list their capitals (citations); 7: lead-ins and descriptions searched; 8: elisions typed without apostrophe, stop words without accents
-
-LEMMA_FIELDS = ("text", "heading", "title")
-STEM_FIELDS = ("text_stem", "heading_stem", "title_stem", "context_stem", "description_stem")
 
 
 def build_schema() -> Schema:
