@@ -6,13 +6,12 @@ finds another build running."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from indexer.diskspace import change_errors
 from indexer.writers import corpus_folders, writer_lock, writer_wait
 from kb.cli import index_option
 from kb.config import corpus_dirs, index_dir
@@ -20,8 +19,7 @@ from kb.errors import AlreadyInCorpusError, KBError
 
 if TYPE_CHECKING:
     from indexer.adding import AddPlan
-
-SHOWN_SECTIONS = 15
+    from indexer.report import BuildReport
 
 
 def _corpus(corpus: str | None) -> Path:
@@ -44,38 +42,30 @@ def say(message: str) -> None:
     click.echo(message, err=True)
 
 
-@contextmanager
-def _write_errors() -> Iterator[None]:
-    """A folder that refuses a write (permissions, full disk) as a message, not a traceback."""
-    try:
-        yield
-    except OSError as exc:
-        where = exc.filename or "the corpus or the index"
-        raise KBError(f"cannot write {where} ({exc.strerror or exc})",
-                      hint="fix that folder's permissions or free some space, then run the command again: "
-                      "what was left half-done is finished or undone first") from exc
-
-
 def index_command(corpus: str | None, index_path: str | None) -> str:
     """The `kb index` command that indexes what `kb add` / `kb remove` changed."""
     args = ["kb", "index"] + (["--corpus", corpus] if corpus else []) + (["--index", index_path] if index_path else [])
     return shlex.join(args)
 
 
+def print_report(report: BuildReport, summary: bool = True) -> None:
+    """A build's warnings (always, on stderr) and its summary (unless --quiet)."""
+    from indexer.build_summary import build_summary, build_warnings
+
+    for line in build_warnings(report):
+        click.secho(line, fg="yellow", err=True)
+    if summary:
+        for line in build_summary(report):
+            click.echo(line)
+
+
 def _rebuild(corpus: str | None, index_path: str | None, wait: float, unfinished: str) -> None:
     """The incremental build of what the index is built from (--corpus, else $KB_CORPUS or
-    ./corpus), keeping the index's mode (with or without vectors); `unfinished` says what is in
-    the corpus when the build does not finish."""
-    from indexer.build import build_index
-    from indexer.build_summary import print_report
-    from kb.semantic.vectors import has_vectors
-    from kb.storage.layout import current_build
+    ./corpus); `unfinished` says what is in the corpus when the build does not finish."""
+    from indexer.build import update_index
 
-    root = index_dir(index_path)
-    current = current_build(root)
     try:
-        report = build_index(corpus_dirs([corpus] if corpus else None), root, semantic=current is None or has_vectors(current),
-                             wait=wait, notify=say)
+        report = update_index(corpus_dirs([corpus] if corpus else None), index_dir(index_path), wait=wait, notify=say)
     except BaseException:
         say(f"{unfinished}, mais l'index n'a pas été mis à jour : lancez `{index_command(corpus, index_path)}`.")
         raise
@@ -93,22 +83,12 @@ def _already_there(exc: AlreadyInCorpusError, corpus: str | None, index_path: st
 
 
 def _show(plan: AddPlan) -> None:
-    doc = plan.document
-    click.echo(f"Document : {doc.meta.title}")
-    click.echo(f"  identifiant : {plan.entry['id']}, copié vers {plan.target}")
-    meta = ", ".join(f"{k} : {v}" for k, v in (("éditeur", doc.meta.publisher), ("date", doc.meta.date)) if v)
-    if meta:
-        click.echo(f"  {meta}")
-    click.echo(f"  sections : {len(doc.sections)}")
-    for section in doc.sections[:SHOWN_SECTIONS]:
-        page = f" (p. {section.page})" if section.page else ""
-        click.echo(f"    {'  ' * (section.level - 1)}{section.title}{page}")
-    if len(doc.sections) > SHOWN_SECTIONS:
-        click.echo(f"    … et {len(doc.sections) - SHOWN_SECTIONS} autres")
-    click.echo(f"  passages : {len(plan.passages)}")
-    cats = ", ".join(f"{c} {n}" for c, n in plan.categories.most_common()) or "aucune"
-    click.echo(f"  catégories (passages) : {cats}")
-    for warning in doc.warnings:
+    """The plan on stdout, the document's warnings on stderr."""
+    from indexer.adding import describe_plan
+
+    for line in describe_plan(plan):
+        click.echo(line)
+    for warning in plan.document.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
@@ -143,7 +123,7 @@ def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | No
         _show(plan)
         click.echo("Simulation (--dry-run) : rien n'a été changé.")
         return
-    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+    with change_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
                                       wait=seconds, notify=say):
         try:
             plan = apply_add(plan, index=index_dir(index_path))
@@ -164,7 +144,7 @@ def remove_cmd(doc_id: str, corpus: str | None, index_path: str | None, wait: fl
 
     folder = _corpus(corpus)
     seconds = writer_wait(wait)
-    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+    with change_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
                                       wait=seconds, notify=say):
         removed = remove_document(doc_id, folder)
         click.echo(f"Retiré : {doc_id} ({removed.name})")

@@ -11,8 +11,7 @@ from typing import Any
 
 import click
 
-from indexer.add_cli import say, wait_option
-from indexer.build_summary import print_report
+from indexer.add_cli import print_report, say, wait_option
 from kb.cli import index_option
 from kb.config import corpus_dirs, index_dir
 
@@ -76,20 +75,11 @@ def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max
 
 def _verify(root: Path) -> None:
     """`kb index --verify`: the current build checked as a server would, and every passage read."""
-    from kb.errors import IndexMissingError
-    from kb.storage.integrity import verify_build
-    from kb.storage.layout import current_build
-    from kb.storage.schema import build_schema
+    from indexer.build import verify_current
+    from indexer.build_summary import verification_summary
 
-    build = current_build(root)
-    if build is None:
-        raise IndexMissingError(f"no index found in {root}", hint="build it with `kb index`")
-    checked = verify_build(build, build_schema(), deep=True)
-    sums = "sommes de contrôle SHA-256 conformes" if checked.checksums else "aucune somme de contrôle enregistrée (build ancien : `kb index --force`)"
-    click.echo(f"Index intact : {build.name}")
-    size = f"{checked.bytes:,}".replace(",", "\u202f")
-    click.echo(f"  {checked.files} fichiers, {size} octets, {sums}")
-    click.echo(f"  {checked.documents} documents, {checked.stored_read} passages relus, {len(checked.fields_queried)} champs interrogés")
+    for line in verification_summary(verify_current(root)):
+        click.echo(line)
 
 
 @click.group("eval")

@@ -151,8 +151,7 @@ def stats_cmd(index_path: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     """Why a passage has its categories: section, evidence matched, score against threshold."""
-    from kb.categories.context import describe_context
-    from kb.categories.cues import cue_words, strength
+    from kb.categories.cues import explanation_lines
 
     kb = open_kb(index_path)
     passage = kb.passage(passage_id)
@@ -165,16 +164,7 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     click.echo(f"Catégories : {', '.join(passage.categories) or 'aucune'}")
     if not passage.explanation:
         click.echo("Aucun indice trouvé pour aucune catégorie.")
-    for e in passage.explanation:
-        verdict = "ATTRIBUÉE" if e["assigned"] else "non attribuée"
-        click.echo(f"\n  {e['category']}: {strength(e)} → {verdict} (score {e['score']} / seuil {e['threshold']})")
-        if section := e.get("section"):
-            words = " », « ".join(cue_words(section["heading"], section["pattern"]))
-            click.echo(f"    section « {section['heading']} » : « {words} » (motif « {section['pattern']} »)")
-        for ev in e["evidence"]:
-            words = " », « ".join(cue_words(passage.text, ev["pattern"]))
-            click.echo(f"    indice « {words} » ×{ev['count']} (motif « {ev['pattern']} », poids {ev['weight']})")
-        if e.get("negated_by"):
-            click.echo(f"    annulé par : {', '.join(e['negated_by'])}")
-        if note := describe_context(e):
-            click.echo(f"    {note}")
+    for explanation in passage.explanation:
+        click.echo()
+        for line in explanation_lines(explanation, passage.text):
+            click.echo(line)
