@@ -1,59 +1,19 @@
-"""kb's own commands (search, export, stats, explain) and what every `kb` command shares: the
---index option, opening the index, and library errors shown as a message with a hint."""
+"""The reading face of `kb`: search, export, stats and explain. Each command asks kb and prints
+what it returns for a terminal, as webui renders it for a browser."""
 
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.config import index_dir, public_url
-from kb.errors import KBError
+from kb.config import public_url
 from kb.export import EXPORTS
+from kbcli.common import echo_lines, index_option, open_kb
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
     from kb.search import SearchResponse
-    from kb.storage.store import KnowledgeBase
-
-index_option = click.option(
-    "--index", "index_path", type=click.Path(file_okay=False), default=None,
-    help="Index directory (default: $KB_INDEX or ./var/index).",
-)
-
-
-def fail(exc: KBError) -> NoReturn:
-    """Print a library error as a message with its hint, and exit 1."""
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
-    if exc.hint:
-        click.echo(f"  hint: {exc.hint}", err=True)
-    sys.exit(1)
-
-
-class KBGroup(click.Group):
-    """Click group whose commands report KBError as a message, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KBError as exc:
-            fail(exc)
-
-
-def open_kb(index_path: str | None) -> KnowledgeBase:
-    """The index at --index (or $KB_INDEX), opened and verified: a missing one is reported now."""
-    from kb.storage.store import KnowledgeBase
-
-    kb = KnowledgeBase(index_dir(index_path))
-    kb.snapshot()
-    return kb
-
-
-def register(group: click.Group) -> None:
-    """Add kb's commands to the `kb` group."""
-    for command in (search_cmd, export_cmd, stats_cmd, explain_cmd):
-        group.add_command(command)
 
 
 @click.command("search")
@@ -166,5 +126,4 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
         click.echo("Aucun indice trouvé pour aucune catégorie.")
     for explanation in passage.explanation:
         click.echo()
-        for line in explanation_lines(explanation, passage.text):
-            click.echo(line)
+        echo_lines(explanation_lines(explanation, passage.text))
