@@ -32,6 +32,7 @@ from kb.storage.layout import current_build, read_manifest
 # The command-line option that gives each field, to say how to run an undone `kb add` again.
 OPTIONS = {"title": "--title", "publisher": "--publisher", "date": "--date", "url": "--url", "licence": "--licence",
            "kind": "--kind", "language": "--lang"}
+SHOWN_SECTIONS = 15  # a plan lists this many sections at most, then says how many more
 
 
 @dataclass
@@ -152,6 +153,26 @@ def add_command(plan: AddPlan, folder: Path, index: Path | None = None) -> str:
         args += [OPTIONS.get(key, f"--{key}"), value]
     args += ["--corpus", str(folder.absolute())] + (["--index", str(index.absolute())] if index else [])
     return shlex.join(args)
+
+
+def describe_plan(plan: AddPlan) -> list[str]:
+    """What `kb add` shows before and after adding, so that a wrong file or title is seen: the
+    document, where it goes, its sections, passages and categories (its warnings are apart)."""
+    doc = plan.document
+    lines = [f"Document : {doc.meta.title}", f"  identifiant : {plan.entry['id']}, copié vers {plan.target}"]
+    meta = ", ".join(f"{k} : {v}" for k, v in (("éditeur", doc.meta.publisher), ("date", doc.meta.date)) if v)
+    if meta:
+        lines.append(f"  {meta}")
+    lines.append(f"  sections : {len(doc.sections)}")
+    for section in doc.sections[:SHOWN_SECTIONS]:
+        page = f" (p. {section.page})" if section.page else ""
+        lines.append(f"    {'  ' * (section.level - 1)}{section.title}{page}")
+    if len(doc.sections) > SHOWN_SECTIONS:
+        lines.append(f"    … et {len(doc.sections) - SHOWN_SECTIONS} autres")
+    lines.append(f"  passages : {len(plan.passages)}")
+    cats = ", ".join(f"{c} {n}" for c, n in plan.categories.most_common()) or "aucune"
+    lines.append(f"  catégories (passages) : {cats}")
+    return lines
 
 
 def remove_document(doc_id: str, corpus: Path, *, wait: float = 0.0, notify: Notify | None = None) -> Path:

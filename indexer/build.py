@@ -23,8 +23,8 @@ from indexer.writer import BuildPlan, Progress, cleanup, write_build
 from kb.citations.case import acronyms
 from kb.analysis.batch import analyse_groups
 from kb.categories.classify import Classifier
-from kb.errors import IndexDamagedError, KBError
-from kb.storage.integrity import verify_build
+from kb.errors import IndexDamagedError, IndexMissingError, KBError
+from kb.storage.integrity import Verification, verify_build
 from kb.storage.layout import current_build, finished_builds, read_manifest
 from kb.models import LoadedDocument, Passage
 from kb.semantic.model import load_embedder
@@ -32,7 +32,7 @@ from kb.semantic.vectors import has_vectors
 from kb.storage.fields import SCHEMA_VERSION
 from indexer.text import count_words
 
-__all__ = ["BuildReport", "Progress", "build_index"]
+__all__ = ["BuildReport", "Progress", "build_index", "update_index", "verify_current"]
 
 
 @contextmanager
@@ -111,6 +111,22 @@ def build_index(
         report.index_path = final
     report.seconds = time.perf_counter() - started
     return report
+
+
+def update_index(corpus: list[Path], root: Path, *, wait: float = 0.0, notify: Notify | None = None) -> BuildReport:
+    """The incremental build after `kb add` or `kb remove`: the index keeps its mode (with
+    vectors or without), and a new one gets vectors."""
+    current = current_build(root)
+    return build_index(corpus, root, semantic=current is None or has_vectors(current), wait=wait, notify=notify)
+
+
+def verify_current(root: Path) -> Verification:
+    """`kb index --verify`: the current build checked as a server would, and every passage read;
+    no index at all is an IndexMissingError saying how to build one."""
+    build = current_build(root)
+    if build is None:
+        raise IndexMissingError(f"no index found in {root}", hint="build it with `kb index`")
+    return verify_build(build, deep=True)
 
 
 def _vectors_as_asked(previous: Path | None, semantic: bool) -> bool:

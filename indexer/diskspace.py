@@ -76,3 +76,16 @@ def _message(root: Path, exc: OSError) -> KBError:
             hint="an incremental build needs about twice the index size free: free some space, or use --index elsewhere",
         )
     return KBError(f"{where}: {exc.strerror or exc}; {UNCHANGED}", hint="check the index folder and its disk")
+
+
+@contextmanager
+def change_errors() -> Iterator[None]:
+    """A corpus or index folder that refuses a `kb add` / `kb remove` write (permissions, full
+    disk) as a KBError saying what to fix; the journal settles the half-done change next time."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or "the corpus or the index"
+        raise KBError(f"cannot write {where} ({exc.strerror or exc})",
+                      hint="fix that folder's permissions or free some space, then run the command again: "
+                      "what was left half-done is finished or undone first") from exc

@@ -314,7 +314,7 @@ def test_access_log_handler_is_configured_once(corpus_index: Path) -> None:
 def test_the_export_formats_are_one_registry(client: FlaskClient, corpus_index: Path) -> None:
     from click.testing import CliRunner
 
-    from kb.cli import export_cmd
+    from kbcli.search import export_cmd
     from kb.export import EXPORTS
 
     spec = client.get("/api/openapi.json").get_json()["paths"]

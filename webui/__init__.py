@@ -69,6 +69,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """One search before the first user, so that the app's KnowledgeBase has loaded spaCy, the
+    thesaurus and its reader (once, in the process the server's workers are forked from)."""
+    from kb.search import SearchRequest, search
+
+    search(app.extensions["kb"], SearchRequest("ia", limit=1))
+
+
 def configure_access_log() -> None:
     """One line per request on stderr (idempotent: several apps share one handler)."""
     logger = logging.getLogger(ACCESS_LOGGER)

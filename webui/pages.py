@@ -15,7 +15,7 @@ from kb.export import EXPORTS
 from kb.search import MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest, search
 from kb.search.pipeline import query_marks
 from kb.search.snippets import match_spans
-from kb.search.found import FRENCH as FOUND_BY_FRENCH
+from kb.search.provenance import FRENCH as FOUND_BY_FRENCH
 from kb.categories.context import describe_context
 from kb.categories.taxonomy import get_category, load_taxonomy
 from webui import params

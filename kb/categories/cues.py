@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kb.analysis import fold_accents, lemma_analyzer
+from kb.categories.context import describe_context
 from kb.categories.words import Words, pattern_keys
 
 Span = tuple[int, int]
@@ -43,3 +44,22 @@ def strength(explanation: Mapping[str, Any]) -> str:
     if ratio >= STRONG_RATIO:
         return "fortement lié"
     return "assez lié" if ratio >= 1 else "faiblement lié"
+
+
+def explanation_lines(explanation: Mapping[str, Any], text: str) -> list[str]:
+    """One category's explanation of a passage as `kb explain` prints it, in a reader's words:
+    the verdict and how strongly, then each cue as the section heading or `text` writes it."""
+    verdict = "ATTRIBUÉE" if explanation["assigned"] else "non attribuée"
+    lines = [f"  {explanation['category']}: {strength(explanation)} → {verdict} "
+             f"(score {explanation['score']} / seuil {explanation['threshold']})"]
+    if section := explanation.get("section"):
+        words = " », « ".join(cue_words(section["heading"], section["pattern"]))
+        lines.append(f"    section « {section['heading']} » : « {words} » (motif « {section['pattern']} »)")
+    for ev in explanation["evidence"]:
+        words = " », « ".join(cue_words(text, ev["pattern"]))
+        lines.append(f"    indice « {words} » ×{ev['count']} (motif « {ev['pattern']} », poids {ev['weight']})")
+    if explanation.get("negated_by"):
+        lines.append(f"    annulé par : {', '.join(explanation['negated_by'])}")
+    if note := describe_context(explanation):
+        lines.append(f"    {note}")
+    return lines

@@ -34,7 +34,7 @@ class CompiledQuery:
     # « CAF » marks « Caisse nationale des allocations familiales », not « nationalité » alone.
     expressions: set[tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=set)
     excluded: Query = NOTHING  # what -excluded words match: no passage of it may be shown
-    # How the tags of `query` combine into concepts (kb/search/found.py): the groups with typed
+    # How the tags of `query` combine into concepts (kb/search/provenance.py): the groups with typed
     # words, and the thesaurus spans [start, end) whose typed words count together.
     typed_groups: frozenset[int] = frozenset()
     spans: tuple[tuple[int, int], ...] = ()

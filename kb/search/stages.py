@@ -12,7 +12,7 @@ from kb.search.collectors import Matches
 from kb.search.compile import CompiledQuery, compile_query
 from kb.search.context import SearchContext
 from kb.search.dense import cosines
-from kb.search.found import Provenance, excluded_by, owed_to_corrections, provenance
+from kb.search.provenance import Provenance, excluded_by, owed_to_corrections, provenance
 from kb.search.fuse import FusionInputs, fuse_query
 from kb.search.parse import ParsedQuery, parse_query
 from kb.search.request import HYBRID, LEXICAL

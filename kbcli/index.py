@@ -1,27 +1,80 @@
-"""`kb add FILE` and `kb remove DOC_ID`: the corpus grows and shrinks without editing YAML by hand,
-and the index follows incrementally. Each command holds the writer locks (indexer/writers.py)
-from before it changes anything until its rebuild is done: it never changes the corpus and then
-finds another build running."""
+"""The writing face of `kb`: `kb index` (build, update, verify), `kb add FILE` and `kb remove
+DOC_ID`. The corpus grows and shrinks without editing YAML by hand, and the index follows
+incrementally; add and remove hold the writer locks (indexer/writers.py) from before they change
+anything until their rebuild is done: they never change the corpus and then find another build
+running."""
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from indexer.diskspace import change_errors
 from indexer.writers import corpus_folders, writer_lock, writer_wait
-from kb.cli import index_option
 from kb.config import corpus_dirs, index_dir
 from kb.errors import AlreadyInCorpusError, KBError
+from kbcli.common import echo_lines, index_option, print_report, say, wait_option
 
 if TYPE_CHECKING:
     from indexer.adding import AddPlan
 
-SHOWN_SECTIONS = 15
+
+@click.command("index")
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(), help="Corpus file or folder (repeatable; default: $KB_CORPUS or ./corpus).")
+@index_option
+@click.option("--strict", is_flag=True, help="Exit non-zero (and keep the old index) on any warning.")
+@click.option("--max-bytes", type=click.IntRange(1), default=None, help="Skip files larger than this (default 5 MB).")
+@click.option("--jobs", type=click.IntRange(1, 8), default=1, help="spaCy processes for lemmatisation.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success: no progress bar, no summary (warnings still go to stderr).")
+@click.option("--force", is_flag=True, help="Rebuild every file from scratch, whatever the hashes say.")
+@click.option("--verify", is_flag=True, help="Only check the current build (checksums, every passage read, a query per field).")
+@click.option("--no-semantic", "no_semantic", is_flag=True, help="Store no passage vectors: search by words alone (faster build).")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links that lead outside the corpus folders (off: they are skipped with a warning).")
+@wait_option
+def index_cmd(corpus: tuple[str, ...], index_path: str | None, strict: bool, max_bytes: int | None, jobs: int, quiet: bool,
+              force: bool, verify: bool, follow_symlinks: bool, no_semantic: bool, wait: float | None) -> None:
+    """Build (or update) the index from the corpus; the new build is verified, then switched in atomically."""
+    from indexer.build import build_index
+    from indexer.loaders.source import MAX_FILE_BYTES
+
+    root = index_dir(index_path)
+    if verify:
+        _verify(root)
+        return
+    bars: dict[str, Any] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if quiet or not sys.stderr.isatty():
+            return
+        bar = bars.get(stage)
+        if bar is None:
+            label = {"load": "Lecture des documents", "index": "Indexation des passages", "embed": "Calcul des vecteurs"}.get(stage, stage)
+            bar = bars[stage] = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    report = build_index(
+        corpus_dirs(list(corpus)), root, strict=strict, max_bytes=max_bytes or MAX_FILE_BYTES, progress=progress,
+        n_process=jobs, force=force, follow_symlinks=follow_symlinks, semantic=not no_semantic,
+        wait=writer_wait(wait), notify=say,
+    )
+    print_report(report, summary=not quiet)
+    if strict and (report.warnings or report.skipped):
+        sys.exit(2)
+
+
+def _verify(root: Path) -> None:
+    """`kb index --verify`: the current build checked as a server would, and every passage read."""
+    from indexer.build import verify_current
+    from indexer.build_summary import verification_summary
+
+    echo_lines(verification_summary(verify_current(root)))
 
 
 def _corpus(corpus: str | None) -> Path:
@@ -32,30 +85,6 @@ def _corpus(corpus: str | None) -> Path:
     return folder
 
 
-wait_option = click.option(
-    "--wait", "wait", type=click.FloatRange(min=0), default=None,
-    help="Secondes d'attente au plus quand un autre processus écrit dans le corpus ou l'index "
-         "(défaut : $KB_WRITER_WAIT, sinon 600 ; 0 : refuser aussitôt).",
-)
-
-
-def say(message: str) -> None:
-    """A message for the operator while a writer waits or settles an interrupted change."""
-    click.echo(message, err=True)
-
-
-@contextmanager
-def _write_errors() -> Iterator[None]:
-    """A folder that refuses a write (permissions, full disk) as a message, not a traceback."""
-    try:
-        yield
-    except OSError as exc:
-        where = exc.filename or "the corpus or the index"
-        raise KBError(f"cannot write {where} ({exc.strerror or exc})",
-                      hint="fix that folder's permissions or free some space, then run the command again: "
-                      "what was left half-done is finished or undone first") from exc
-
-
 def index_command(corpus: str | None, index_path: str | None) -> str:
     """The `kb index` command that indexes what `kb add` / `kb remove` changed."""
     args = ["kb", "index"] + (["--corpus", corpus] if corpus else []) + (["--index", index_path] if index_path else [])
@@ -64,18 +93,11 @@ def index_command(corpus: str | None, index_path: str | None) -> str:
 
 def _rebuild(corpus: str | None, index_path: str | None, wait: float, unfinished: str) -> None:
     """The incremental build of what the index is built from (--corpus, else $KB_CORPUS or
-    ./corpus), keeping the index's mode (with or without vectors); `unfinished` says what is in
-    the corpus when the build does not finish."""
-    from indexer.build import build_index
-    from indexer.build_summary import print_report
-    from kb.semantic.vectors import has_vectors
-    from kb.storage.layout import current_build
+    ./corpus); `unfinished` says what is in the corpus when the build does not finish."""
+    from indexer.build import update_index
 
-    root = index_dir(index_path)
-    current = current_build(root)
     try:
-        report = build_index(corpus_dirs([corpus] if corpus else None), root, semantic=current is None or has_vectors(current),
-                             wait=wait, notify=say)
+        report = update_index(corpus_dirs([corpus] if corpus else None), index_dir(index_path), wait=wait, notify=say)
     except BaseException:
         say(f"{unfinished}, mais l'index n'a pas été mis à jour : lancez `{index_command(corpus, index_path)}`.")
         raise
@@ -93,22 +115,11 @@ def _already_there(exc: AlreadyInCorpusError, corpus: str | None, index_path: st
 
 
 def _show(plan: AddPlan) -> None:
-    doc = plan.document
-    click.echo(f"Document : {doc.meta.title}")
-    click.echo(f"  identifiant : {plan.entry['id']}, copié vers {plan.target}")
-    meta = ", ".join(f"{k} : {v}" for k, v in (("éditeur", doc.meta.publisher), ("date", doc.meta.date)) if v)
-    if meta:
-        click.echo(f"  {meta}")
-    click.echo(f"  sections : {len(doc.sections)}")
-    for section in doc.sections[:SHOWN_SECTIONS]:
-        page = f" (p. {section.page})" if section.page else ""
-        click.echo(f"    {'  ' * (section.level - 1)}{section.title}{page}")
-    if len(doc.sections) > SHOWN_SECTIONS:
-        click.echo(f"    … et {len(doc.sections) - SHOWN_SECTIONS} autres")
-    click.echo(f"  passages : {len(plan.passages)}")
-    cats = ", ".join(f"{c} {n}" for c, n in plan.categories.most_common()) or "aucune"
-    click.echo(f"  catégories (passages) : {cats}")
-    for warning in doc.warnings:
+    """The plan on stdout, the document's warnings on stderr."""
+    from indexer.adding import describe_plan
+
+    echo_lines(describe_plan(plan))
+    for warning in plan.document.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
 
 
@@ -143,7 +154,7 @@ def add_cmd(file: Path, title: str | None, publisher: str | None, date: str | No
         _show(plan)
         click.echo("Simulation (--dry-run) : rien n'a été changé.")
         return
-    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+    with change_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
                                       wait=seconds, notify=say):
         try:
             plan = apply_add(plan, index=index_dir(index_path))
@@ -164,7 +175,7 @@ def remove_cmd(doc_id: str, corpus: str | None, index_path: str | None, wait: fl
 
     folder = _corpus(corpus)
     seconds = writer_wait(wait)
-    with _write_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
+    with change_errors(), writer_lock([folder, *corpus_folders(corpus_dirs([corpus] if corpus else None))], index_dir(index_path),
                                       wait=seconds, notify=say):
         removed = remove_document(doc_id, folder)
         click.echo(f"Retiré : {doc_id} ({removed.name})")

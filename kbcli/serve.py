@@ -1,4 +1,4 @@
-"""The web face's command: `kb serve`."""
+"""The serving face of `kb`: `kb serve`, the search site and the JSON API (webui) on waitress."""
 
 from __future__ import annotations
 
@@ -6,15 +6,10 @@ import os
 
 import click
 
-from kb.cli import index_option, open_kb
 from kb.config import index_dir
+from kbcli.common import index_option, open_kb
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def register(group: click.Group) -> None:
-    """Add the web face's commands to the `kb` group."""
-    group.add_command(serve_cmd)
 
 
 @click.command("serve")
@@ -30,17 +25,12 @@ def register(group: click.Group) -> None:
 @click.option("--debug", is_flag=True, help="Flask's debug server (never in production).")
 def serve_cmd(index_path: str | None, host: str, port: int, threads: int, workers: int | None, log_paths: bool, debug: bool) -> None:
     """Serve the search site and the JSON API (waitress in --workers processes; SIGTERM drains, then exits 0)."""
-    from webui import create_app
+    from webui import create_app, warm_up
 
     root = index_dir(index_path)
     open_kb(str(root))  # a missing index is reported here, before the server starts
     app = create_app({"KB_INDEX": str(root), "LOG_PATHS": log_paths})
-    with app.app_context():
-        from kb.search import SearchRequest, search
-        from webui.service import get_kb
-
-        # Warm the app's own KnowledgeBase (spaCy, thesaurus, reader) before the first user.
-        search(get_kb(), SearchRequest("ia", limit=1))
+    warm_up(app)
     click.echo(f"Base de connaissances servie sur http://{host}:{port}/ (index : {root})", err=True)
     if debug:
         app.run(host=host, port=port, debug=True, use_reloader=False)

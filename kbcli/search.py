@@ -1,59 +1,19 @@
-"""kb's own commands (search, export, stats, explain) and what every `kb` command shares: the
---index option, opening the index, and library errors shown as a message with a hint."""
+"""The reading face of `kb`: search, export, stats and explain. Each command asks kb and prints
+what it returns for a terminal, as webui renders it for a browser."""
 
 from __future__ import annotations
 
 import json
-import sys
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.config import index_dir, public_url
-from kb.errors import KBError
+from kb.config import public_url
 from kb.export import EXPORTS
+from kbcli.common import echo_lines, index_option, open_kb
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
     from kb.search import SearchResponse
-    from kb.storage.store import KnowledgeBase
-
-index_option = click.option(
-    "--index", "index_path", type=click.Path(file_okay=False), default=None,
-    help="Index directory (default: $KB_INDEX or ./var/index).",
-)
-
-
-def fail(exc: KBError) -> NoReturn:
-    """Print a library error as a message with its hint, and exit 1."""
-    click.secho(f"Error: {exc.message}", fg="red", err=True)
-    if exc.hint:
-        click.echo(f"  hint: {exc.hint}", err=True)
-    sys.exit(1)
-
-
-class KBGroup(click.Group):
-    """Click group whose commands report KBError as a message, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KBError as exc:
-            fail(exc)
-
-
-def open_kb(index_path: str | None) -> KnowledgeBase:
-    """The index at --index (or $KB_INDEX), opened and verified: a missing one is reported now."""
-    from kb.storage.store import KnowledgeBase
-
-    kb = KnowledgeBase(index_dir(index_path))
-    kb.snapshot()
-    return kb
-
-
-def register(group: click.Group) -> None:
-    """Add kb's commands to the `kb` group."""
-    for command in (search_cmd, export_cmd, stats_cmd, explain_cmd):
-        group.add_command(command)
 
 
 @click.command("search")
@@ -87,7 +47,7 @@ def _print_results(response: SearchResponse) -> None:
     import html
     import re
 
-    from kb.search.found import FRENCH as FOUND_BY_FRENCH
+    from kb.search.provenance import FRENCH as FOUND_BY_FRENCH
     from kb.untrusted import one_line
 
     if response.corrected_query:
@@ -151,8 +111,7 @@ def stats_cmd(index_path: str | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     """Why a passage has its categories: section, evidence matched, score against threshold."""
-    from kb.categories.context import describe_context
-    from kb.categories.cues import cue_words, strength
+    from kb.categories.cues import explanation_lines
 
     kb = open_kb(index_path)
     passage = kb.passage(passage_id)
@@ -165,16 +124,6 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     click.echo(f"Catégories : {', '.join(passage.categories) or 'aucune'}")
     if not passage.explanation:
         click.echo("Aucun indice trouvé pour aucune catégorie.")
-    for e in passage.explanation:
-        verdict = "ATTRIBUÉE" if e["assigned"] else "non attribuée"
-        click.echo(f"\n  {e['category']}: {strength(e)} → {verdict} (score {e['score']} / seuil {e['threshold']})")
-        if section := e.get("section"):
-            words = " », « ".join(cue_words(section["heading"], section["pattern"]))
-            click.echo(f"    section « {section['heading']} » : « {words} » (motif « {section['pattern']} »)")
-        for ev in e["evidence"]:
-            words = " », « ".join(cue_words(passage.text, ev["pattern"]))
-            click.echo(f"    indice « {words} » ×{ev['count']} (motif « {ev['pattern']} », poids {ev['weight']})")
-        if e.get("negated_by"):
-            click.echo(f"    annulé par : {', '.join(e['negated_by'])}")
-        if note := describe_context(e):
-            click.echo(f"    {note}")
+    for explanation in passage.explanation:
+        click.echo()
+        echo_lines(explanation_lines(explanation, passage.text))
