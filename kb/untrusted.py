@@ -12,6 +12,8 @@ WEB_SCHEMES = ("http", "https")
 # or a record somewhere (RIS, BibTeX, a terminal, a spreadsheet cell).
 _BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
+# What one_line() changes: a breaking character, any whitespace but a space, or two in a row.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]|[^\S ]|\s\s")
 # Characters a URL may not hold as such (RFC 3986): written percent-encoded, the address is the
 # same one (browsers send them so) and no format's delimiter ({ } " < > \ |) appears in it.
 _NOT_IN_URL = re.compile(r'[ "<>\\^`{|}]')
@@ -21,6 +23,8 @@ def one_line(text: str | None) -> str:
     """`text` on one line: control characters and line breaks as spaces, runs of spaces as one."""
     if not text:
         return ""
+    if not _NOT_ONE_LINE.search(text):  # most text is on one line already: one scan, no copy
+        return text.strip()
     return _SPACES.sub(" ", _BREAKING.sub(" ", text)).strip()
 
 

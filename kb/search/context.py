@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from kb.citations.lookup import Citer
+from kb.models import Passage
 from kb.search.collectors import Filters
 from kb.search.meaning import Semantic
 from kb.search.ranking import RankingParams
@@ -19,6 +21,8 @@ from kb.search.thesaurus import Thesaurus, thesaurus_for
 from kb.storage.backend import IndexView
 from kb.storage.query import AnyOf, Term
 from kb.storage.store import KnowledgeBase, Session, Snapshot
+
+MAX_CACHED_CITATIONS = 20_000
 
 
 @dataclass
@@ -62,3 +66,15 @@ class SearchContext:
     @cached_property
     def citer(self) -> Citer:
         return Citer(self.kb, self.request.public_url, documents=self.documents)
+
+    def citation_facts(self, passage: Passage) -> dict[str, Any]:
+        """The `url` and `citation` of a passage's view, made once per build, site address and day
+        (the same passages come back in many searches; a citation costs more than finding it)."""
+        made: dict[tuple[str, str, date], dict[str, Any]] = self.view.derived("citation-facts", lambda _view: {})
+        key = (passage.id, self.request.public_url, self.citer.accessed)
+        facts = made.get(key)
+        if facts is None:
+            if len(made) >= MAX_CACHED_CITATIONS:  # site addresses come from requests: bounded
+                made.clear()
+            facts = made[key] = self.citer.facts(passage)
+        return facts

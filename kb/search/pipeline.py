@@ -123,7 +123,7 @@ def _response(ctx: SearchContext, ranking: Ranking) -> SearchResponse:
         snippet = make_snippet(passage.text, payload.get("spans", []), compiled.lemmas, compiled.stems, compiled.expressions)
         document = DocumentSummary.of(passage.doc_id, documents.get(passage.doc_id, {}))
         results.append(SearchResult.of(
-            passage, document, **ctx.citer.facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
+            passage, document, **ctx.citation_facts(passage), score=round(score, 4), snippet=snippet, found_by=origin.of(docnum) if origin else (),
             explanation=tuple(passage.explanation) if request.explain else None))
     described = () if ranking.parsed.empty else _described(ctx, ranking.parsed)
     return SearchResponse(

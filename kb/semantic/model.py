@@ -50,16 +50,14 @@ class Embedder:
     def query(self, text: str) -> np.ndarray:
         """The query's row, of its first 512 tokens (what the model reads), cached by model and
         text (a repeated query costs no model call). Callers embed before taking the index lock."""
-        with self._lock:  # the tokenizer writes scratch buffers of the engine: never beside an embedding
-            text = bounded_query(text, self._token_counter())
-        key = (self.model_id, text)
+        key = (self.model_id, text)  # as typed: a repeated query is not even tokenised again
         with self._cache_lock:
             cached = self._queries.get(key)
             if cached is not None:
                 self._queries.move_to_end(key)
                 return cached
-        with self._lock:
-            row = np.asarray(self._engine.query(text), dtype=np.float32)  # type: ignore[attr-defined]
+        with self._lock:  # the tokenizer writes scratch buffers of the engine: never beside an embedding
+            row = np.asarray(self._engine.query(bounded_query(text, self._token_counter())), dtype=np.float32)  # type: ignore[attr-defined]
         with self._cache_lock:
             self._queries[key] = row
             if len(self._queries) > QUERY_CACHE_SIZE:
