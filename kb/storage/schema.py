@@ -7,7 +7,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from kb.analysis import lemma_analyzer, stem_analyzer, word_analyzer
 
 # Bumped whenever the schema or the analysis chain changes: forces a full rebuild.
-SCHEMA_VERSION = 8  # 6: documents list their capitals (citations); 7: lead-ins and descriptions searched; 8: elisions typed without apostrophe, stop words without accents
+SCHEMA_VERSION = 9  # 6: documents list their capitals (citations); 7: lead-ins and descriptions searched; 8: elisions typed without apostrophe, stop words without accents; 9: passages store their kind (contact, links…)
 
 LEMMA_FIELDS = ("text", "heading", "title")
 STEM_FIELDS = ("text_stem", "heading_stem", "title_stem", "context_stem", "description_stem")
