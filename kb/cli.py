@@ -12,6 +12,7 @@ import click
 from kb.config import index_dir, public_url
 from kb.errors import KBError
 from kb.export import EXPORTS
+from kb.models import PASSAGE_KINDS
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
     from kb.search import SearchResponse
@@ -157,11 +158,14 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     kb = open_kb(index_path)
     passage = kb.passage(passage_id)
     if as_json:
-        click.echo(json.dumps({"id": passage.id, "categories": passage.categories, "explanation": passage.explanation}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"id": passage.id, "kind": passage.kind, "categories": passage.categories, "explanation": passage.explanation},
+                              ensure_ascii=False, indent=2))
         return
     click.secho(passage.id, bold=True)
     click.echo("   " + " › ".join(passage.section))
     click.echo("   " + passage.text[:300].replace("\n", " ") + ("…" if len(passage.text) > 300 else ""))
+    if passage.kind is not None:
+        click.echo(f"Nature : {PASSAGE_KINDS.get(passage.kind, passage.kind)} — pas du contenu citable")
     click.echo(f"Catégories : {', '.join(passage.categories) or 'aucune'}")
     if not passage.explanation:
         click.echo("Aucun indice trouvé pour aucune catégorie.")
