@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kb.models import Block, Link, LoadedDocument, Passage
+from indexer.noncontent import passage_kind
 from indexer.text import count_words, split_sentences
 
 MIN_WORDS = 8
@@ -112,6 +113,7 @@ def make_passages(doc: LoadedDocument) -> list[Passage]:
         anchor = block.anchor or PREAMBLE_ANCHOR
         counters[anchor] = counters.get(anchor, 0) + 1
         local = f"{anchor}-{counters[anchor]}"
+        links = _unique_links(block.links)
         passages.append(
             Passage(
                 id=f"{doc.meta.id}/{local}",
@@ -120,9 +122,10 @@ def make_passages(doc: LoadedDocument) -> list[Passage]:
                 anchor=local,
                 text=block.text,
                 position=position,
-                links=_unique_links(block.links),
+                links=links,
                 context=context,
                 page=block.page,
+                kind=passage_kind(block.text, links),
             )
         )
     return passages

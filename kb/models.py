@@ -105,6 +105,17 @@ class Explanation(_SubjectEvidence):
     negated_by: list[str]
 
 
+# What a passage that is not quotable content is (Passage.kind), with the French name the faces
+# show for it; the indexer recognises them (indexer/noncontent.py), None is content.
+PASSAGE_KINDS: dict[str, str] = {
+    "contact": "coordonnées (contact)",
+    "links": "liens",
+    "references": "références bibliographiques",
+    "credits": "crédits (auteur, date, version)",
+    "toc": "sommaire",
+}
+
+
 @dataclass
 class Passage:
     """What a user quotes: a paragraph or list item with its breadcrumb and links."""
@@ -121,6 +132,8 @@ class Passage:
     # The lead-in a list item's sentence begins in (« …, il convient : »), shown before it.
     context: str | None = None
     page: int | None = None  # the page it starts on, in a paginated source (PDF); cited « p. 12 »
+    # None for content; else what it is instead (a key of PASSAGE_KINDS): search ranks it down.
+    kind: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -141,4 +154,5 @@ class Passage:
             explanation=list(data.get("explanation", [])),
             context=data.get("context"),
             page=data.get("page"),
+            kind=data.get("kind"),
         )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from kb.models import Explanation, Link, Passage
+from kb.models import PASSAGE_KINDS, Explanation, Link, Passage
 from kb.untrusted import link_url, web_url
 
 V = TypeVar("V", bound="PassageView")
@@ -21,6 +21,9 @@ OPTIONAL = {"omit_none": True}  # left out of the JSON when None (not null)
 # The descriptions of fields several passage views share (one wording in the OpenAPI document).
 CONTEXT_DOC = {"description": "The lead-in a list item's sentence begins in (« …, il convient : »), shown before its text; null for most passages."}
 PAGE_DOC = {"description": "The page the passage starts on, in a paginated source (PDF); null otherwise."}
+KIND_DOC = {"schema": {"type": ["string", "null"], "enum": [*PASSAGE_KINDS, None],
+                       "description": "null for content; else what the passage is instead: a contact block, a list of links, "
+                                      "bibliographic references, credits (author, date, version) or a table of contents."}}
 
 
 def to_json(value: Any) -> Any:
@@ -106,6 +109,7 @@ class PassageView(JsonView):
             "text": passage.text,
             "context": passage.context,
             "categories": tuple(passage.categories),
+            "kind": passage.kind,
             "explanation": tuple(passage.explanation),
             "links": tuple(Link(link.text, url) for link in passage.links if (url := link_url(link.url)) is not None),
             "url": passage_url(passage.doc_id, passage.anchor),
@@ -130,6 +134,7 @@ class SearchResult(PassageView):
     section: tuple[str, ...]
     page: int | None = field(metadata=PAGE_DOC)
     categories: tuple[str, ...]
+    kind: str | None = field(metadata=KIND_DOC)
     links: tuple[Link, ...]
     url: str = field(metadata={"description": "The passage in our reader: <public URL>/documents/<doc>#<anchor>."})
     citation: CitationView
@@ -148,6 +153,7 @@ class RelatedPassage(PassageView):
     document: DocumentSummary
     section: tuple[str, ...]
     categories: tuple[str, ...]
+    kind: str | None = field(metadata=KIND_DOC)
     url: str
     citation: CitationView
 
@@ -164,6 +170,7 @@ class PassageRecord(PassageView):
     context: str | None = field(metadata=CONTEXT_DOC)
     text: str
     categories: tuple[str, ...]
+    kind: str | None = field(metadata=KIND_DOC)
     explanation: tuple[Explanation, ...]
     links: tuple[Link, ...]
     url: str

@@ -10,6 +10,7 @@ import click
 
 from kb.config import public_url
 from kb.export import EXPORTS
+from kb.models import PASSAGE_KINDS
 from kbcli.common import echo_lines, index_option, open_kb
 
 if TYPE_CHECKING:  # imported when a command runs: `kb --help` needs neither Whoosh nor spaCy
@@ -116,11 +117,14 @@ def explain_cmd(passage_id: str, index_path: str | None, as_json: bool) -> None:
     kb = open_kb(index_path)
     passage = kb.passage(passage_id)
     if as_json:
-        click.echo(json.dumps({"id": passage.id, "categories": passage.categories, "explanation": passage.explanation}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"id": passage.id, "kind": passage.kind, "categories": passage.categories, "explanation": passage.explanation},
+                              ensure_ascii=False, indent=2))
         return
     click.secho(passage.id, bold=True)
     click.echo("   " + " › ".join(passage.section))
     click.echo("   " + passage.text[:300].replace("\n", " ") + ("…" if len(passage.text) > 300 else ""))
+    if passage.kind is not None:
+        click.echo(f"Nature : {PASSAGE_KINDS.get(passage.kind, passage.kind)} — pas du contenu citable")
     click.echo(f"Catégories : {', '.join(passage.categories) or 'aucune'}")
     if not passage.explanation:
         click.echo("Aucun indice trouvé pour aucune catégorie.")
