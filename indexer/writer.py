@@ -137,6 +137,7 @@ def _fields(p: Passage, doc: LoadedDocument) -> dict[str, Any]:
         "words": f"{p.text}\n{heading}\n{doc.meta.title}",
         "categories": ",".join(p.categories),
         "category_set": ",".join(p.categories),
+        "kind": p.kind or "",
         "payload": payload,
     }
 

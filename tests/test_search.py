@@ -130,8 +130,10 @@ def test_typo_gets_a_suggestion_and_an_automatic_correction(kb: KnowledgeBase) -
 
 def test_a_correct_word_the_corpus_lacks_is_not_corrected_into_another_word(kb: KnowledgeBase) -> None:
     response = search(kb, SearchRequest("juriste")).to_json()  # a French word; « juste » is one letter pair away
-    assert response["suggestion"] is None and response["corrected_query"] is None and response["total"] == 0
+    assert response["suggestion"] is None and response["corrected_query"] is None and response["by_words"] == 0
     assert response["notes"] == ["Le mot « juriste » n'apparaît dans aucun passage du corpus."]
+    # No word found, but meaning is consulted: what it finds close enough is there, said so.
+    assert response["by_meaning"] == response["total"] and all(r["found_by"] == ["meaning"] for r in response["results"])
     question = search(kb, SearchRequest("que peut faire un juriste pour la pause ?")).to_json()
     assert question["total"] > 0 and any("« juriste »" in note for note in question["notes"])
     assert search(kb, SearchRequest("survaillance")).to_json()["notes"] == []  # corrected: the suggestion says it

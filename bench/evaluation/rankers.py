@@ -63,8 +63,8 @@ class StageRanker:
 
 def _computed(ctx: SearchContext, ranking: Ranking) -> Computed:
     """What ranking a query needs after the lexical stages: the fusion stage's inputs (None when
-    search() would not fuse: words alone, or no word matched)."""
-    fuses = ctx.semantic is not None and bool(ranking.scores) and not ranking.browsing
+    search() would not fuse: words alone)."""
+    fuses = ctx.semantic is not None and not ranking.browsing
     return ctx.view.passage_ids(), ranking.scores, fusion_inputs(ctx, ranking) if fuses else None
 
 

@@ -30,15 +30,17 @@ class FusionInputs:
     asks: bool  # ends with "?"
     exact: bool  # a "phrase" or a prefix*: passages without the words are not shown
     excluded: frozenset[int]  # passages holding an -excluded word: never shown
+    noncontent: frozenset[int] = frozenset()  # contact blocks, link lists…: never shown by meaning alone
 
 
 def fuse_query(inputs: FusionInputs, p: RankingParams) -> Fused:
     """The shown ranking of a hybrid search: the semantic signal weighs p.semantic_question for a
     question (ending in "?" or of p.question_groups terms or more), p.semantic otherwise; passages
-    found by meaning alone are left out when the query asks for exact words or they hold an
-    excluded word."""
+    found by meaning alone are left out when the query asks for exact words, they hold an
+    excluded word, they are not content, or their closeness does not clear the query's floor."""
     question = inputs.asks or inputs.groups >= p.question_groups
-    fused = fuse(inputs.lexical, inputs.cosine, p, p.semantic_question if question else p.semantic)
+    cosine = _floored(inputs, p)
+    fused = fuse(inputs.lexical, cosine, p, p.semantic_question if question else p.semantic, inputs.cosine)
     if inputs.exact:
         shown = {d: s for d, s in fused.scores.items() if d in inputs.lexical}
     elif inputs.excluded:
@@ -48,10 +50,36 @@ def fuse_query(inputs: FusionInputs, p: RankingParams) -> Fused:
     return Fused(shown, fused.by_meaning)
 
 
-def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float) -> Fused:
-    """Lexical matches and the semantic ranking's first p.semantic_candidates passages, scored
-    by p.fusion: "zscore" (each signal standardised over those candidates, the semantic one
-    times `weight`) or "rrf" (reciprocal ranks, 1/(p.rrf_k + rank), the semantic one's times `weight`)."""
+def meaning_floor(cosine: np.ndarray, p: RankingParams) -> float:
+    """The closeness a passage must reach to be shown by meaning alone: p.meaning_z standard
+    deviations above the query's mean cosine over the whole index, and at least p.meaning_floor.
+    Relative to the query's own distribution: e5's cosines sit in 0.7-0.9 for any text, and
+    some queries are close to everything."""
+    finite = cosine[np.isfinite(cosine)]
+    if not len(finite):
+        return float("inf")
+    return max(p.meaning_floor, float(finite.mean() + p.meaning_z * finite.std()))
+
+
+def _floored(inputs: FusionInputs, p: RankingParams) -> np.ndarray:
+    """The cosines with what may not be shown by meaning alone set to -inf (those passages stay
+    ranked by both signals when their words match)."""
+    cosine = inputs.cosine.copy()
+    below = cosine < meaning_floor(inputs.cosine, p)
+    if inputs.noncontent:
+        below[list(inputs.noncontent)] = True
+    if inputs.lexical:
+        below[list(inputs.lexical)] = False
+    cosine[below] = -np.inf
+    return cosine
+
+
+def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float, scoring: np.ndarray | None = None) -> Fused:
+    """Lexical matches and the semantic ranking's first p.semantic_candidates passages (of
+    `cosine`), scored by p.fusion: "zscore" (each signal standardised over those candidates, the
+    semantic one — `scoring`'s cosines, `cosine`'s by default — times `weight`) or "rrf" (reciprocal
+    ranks, 1/(p.rrf_k + rank), the semantic one's times `weight`)."""
+    scoring = cosine if scoring is None else scoring
     scored = np.flatnonzero(np.isfinite(cosine))
     depth = min(max(p.semantic_depth, p.semantic_candidates), len(scored))
     semantic_order = scored[np.argsort(-cosine[scored], kind="stable")[:depth]].tolist()
@@ -60,7 +88,7 @@ def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float) -
     if p.fusion == "rrf":
         return Fused(_rrf(lexical, semantic_order, candidates, p.rrf_k, weight), best)
     lex = np.array([lexical.get(d, 0.0) for d in candidates])
-    fused = _standard(lex) + weight * _standard(cosine[candidates].astype(np.float64))
+    fused = _standard(lex) + weight * _standard(scoring[candidates].astype(np.float64))
     return Fused(dict(zip(candidates, fused.tolist())), best)
 
 

@@ -20,6 +20,7 @@ class Page:
     hits: list[tuple[int, dict[str, Any], float]]
     total: int
     facets: dict[str, dict[str, int]]
+    by_meaning: int = 0  # of the total, found by meaning alone
 
 
 def collect_page(ctx: SearchContext, ranking: Ranking) -> Page:
@@ -32,7 +33,8 @@ def collect_page(ctx: SearchContext, ranking: Ranking) -> Page:
         ranked = [(d, 0.0) for d in reading_order(view, candidates.allowed)[request.offset : window]]
     else:
         ranked = top_k(candidates, window)[request.offset :]
-    return Page([(d, view.stored(d), score) for d, score in ranked], total(candidates), facets)
+    by_meaning = 0 if ranking.browsing else len(candidates.allowed - ranking.matches.scores.keys())
+    return Page([(d, view.stored(d), score) for d, score in ranked], total(candidates), facets, by_meaning)
 
 
 def reading_order(view: IndexView, docnums: set[int]) -> list[int]:

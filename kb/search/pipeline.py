@@ -129,6 +129,7 @@ def _response(ctx: SearchContext, ranking: Ranking) -> SearchResponse:
     return SearchResponse(
         request.query, found.total, request.limit, request.offset, ranking.mode, tuple(results), Facets(**found.facets),
         ranking.suggestion, tuple(compiled.expansions), ranking.corrected_query, tuple(ranking.notes), described,
+        found.total - found.by_meaning, found.by_meaning,
     )
 
 

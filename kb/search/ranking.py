@@ -61,6 +61,14 @@ class RankingParams:
     semantic_depth: int = 100
     semantic_candidates: int = 20
     max_prefix_terms: int = 50
+    # Meaning always consulted, trusted as far as it earns (kb/search/fuse.py, meaning_floor): a
+    # passage whose words do not match is shown when its cosine stands `meaning_z` standard
+    # deviations above the query's mean over the index, and at least at `meaning_floor`.
+    meaning_z: float = 0.0
+    meaning_floor: float = 0.84
+    # Passages that are not content (contact blocks, link lists…: Passage.kind) keep this share
+    # of their words' score, and are never shown by meaning alone.
+    noncontent_weight: float = 0.5
 
     def weighting(self) -> Weighting:
         """BM25F with these constants (the usual defaults are k1 1.2, b 0.75)."""
@@ -82,4 +90,4 @@ class RankingParams:
 DEFAULT_PARAMS = RankingParams()
 # The fields only the fusion stage reads (kb/search/fuse.py): varying them needs no new lexical search.
 FUSION_FIELDS = frozenset({"fusion", "semantic", "semantic_question", "question_groups", "rrf_k", "semantic_depth",
-                           "semantic_candidates"})
+                           "semantic_candidates", "meaning_z", "meaning_floor"})

@@ -35,7 +35,7 @@ class SearchResponse(JsonView):
     """One page of ranked passages, with what the reader needs to refine the search."""
 
     query: str
-    total: int
+    total: int = field(metadata={"description": "Passages found (under the filters): by_words + by_meaning."})
     limit: int = field(metadata={"schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}})
     offset: int = field(metadata={"schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}})
     mode: str = field(default=LEXICAL, metadata={"schema": {"enum": list(MODES),
@@ -48,6 +48,10 @@ class SearchResponse(JsonView):
     notes: tuple[str, ...] = ()
     documents: tuple[DocumentMatch, ...] = field(default=(), metadata={
         "description": "Documents whose description holds words of the query (filters aside)."})
+    by_words: int = field(default=0, metadata={
+        "description": "Of the total, the passages that hold words of the query (or their correction, or a thesaurus expression of them)."})
+    by_meaning: int = field(default=0, metadata={
+        "description": "Of the total, the passages found by meaning alone: none of the query's words, close enough in meaning."})
 
     @classmethod
     def nothing(cls, request: SearchRequest, notes: tuple[str, ...], mode: str) -> SearchResponse:

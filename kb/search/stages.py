@@ -85,14 +85,22 @@ def retry_corrected(ctx: SearchContext, ranking: Ranking) -> Ranking:
     return replace(ranking, compiled=compiled, matches=matches, scores=matches.scores, corrected_query=ranking.suggestion)
 
 
+def rank_down_noncontent(ctx: SearchContext, ranking: Ranking) -> Ranking:
+    """Passages that are not content (a press contact, a list of links) keep a share of their
+    words' score: they answer a query only when nothing else does as well."""
+    noncontent = _noncontent(ctx)
+    if ranking.browsing or not noncontent or not noncontent & ranking.scores.keys():
+        return ranking
+    weight = ctx.params.noncontent_weight
+    return replace(ranking, scores={d: s * weight if d in noncontent else s for d, s in ranking.scores.items()})
+
+
 def fuse_meaning(ctx: SearchContext, ranking: Ranking) -> Ranking:
-    """The candidates by meaning join those by words, each scored by both signals."""
+    """The candidates by meaning join those by words, each scored by both signals; a passage
+    found by meaning alone only when its closeness clears the query's own floor (so a query none
+    of whose words the corpus holds may still be answered, and an off-topic one finds nothing)."""
     if ranking.browsing or ctx.semantic is None:
         return ranking
-    if not ranking.scores:
-        # A query none of whose words the corpus holds is not about the corpus: its nearest
-        # passages by meaning are unrelated ones (« ornithorynque »), so it finds nothing.
-        return replace(ranking, mode=HYBRID)
     fused = fuse_query(fusion_inputs(ctx, ranking), ctx.params)
     return replace(ranking, scores=fused.scores, by_meaning=fused.by_meaning, mode=HYBRID)
 
@@ -106,7 +114,13 @@ def fusion_inputs(ctx: SearchContext, ranking: Ranking) -> FusionInputs:
     exact = any(u.phrase or u.prefix for u in parsed.units())
     excluded = frozenset() if exact else frozenset(excluded_by(ranking.matches))
     cosine = cosines(ctx.view, semantic.vectors, semantic.build, semantic.row(meant))
-    return FusionInputs(ranking.matches.scores, cosine, len(parsed.groups), request.query.rstrip().endswith("?"), exact, excluded)
+    return FusionInputs(ranking.scores, cosine, len(parsed.groups), request.query.rstrip().endswith("?"), exact, excluded,
+                        _noncontent(ctx))
+
+
+def _noncontent(ctx: SearchContext) -> frozenset[int]:
+    """The document numbers of the passages that are not content (Passage.kind), once per build."""
+    return ctx.view.derived("noncontent", lambda view: frozenset(d for d, kind in enumerate(view.column("kind")) if kind))
 
 
 def _walk(ctx: SearchContext, compiled: CompiledQuery) -> Matches:
@@ -115,7 +129,7 @@ def _walk(ctx: SearchContext, compiled: CompiledQuery) -> Matches:
     return matches
 
 
-LEXICAL_STAGES: tuple[Stage, ...] = (match_words, retry_corrected)
+LEXICAL_STAGES: tuple[Stage, ...] = (match_words, retry_corrected, rank_down_noncontent)
 RANKING_STAGES: tuple[Stage, ...] = (*LEXICAL_STAGES, fuse_meaning)
 
 

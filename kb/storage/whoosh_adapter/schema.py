@@ -26,5 +26,6 @@ def build_schema() -> Schema:
         words=TEXT(analyzer=word_analyzer(), phrase=False),
         categories=KEYWORD(stored=True, commas=True, scorable=False),
         category_set=ID(sortable=True),  # the same slugs as one column value, for fast facets
+        kind=ID(sortable=True),  # "" for content, else what the passage is instead (Passage.kind)
         payload=STORED(),
     )
