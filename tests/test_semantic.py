@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+import pytest
 from flask.testing import FlaskClient
 
 from indexer.build import build_index
@@ -121,3 +122,57 @@ def test_hostile_query_texts_reach_the_model_safely(kb) -> None:
     for text in ("surveillance \udad3 faciale", "surveillance " * 2000):
         response = search(kb, SearchRequest(text, mode="hybrid"))
         assert response.mode == "hybrid" and response.total > 0
+
+
+def test_a_passage_is_as_close_as_its_own_text_and_its_best_sentence_together(kb: KnowledgeBase) -> None:
+    """Passages of two sentences or more also have a row per sentence (sentences.npy, checksummed);
+    a query that is one of those sentences finds the passage closer than its own row alone says."""
+    from indexer.text import split_sentences
+    from kb.semantic.model import load_embedder
+    from kb.semantic.vectors import SENTENCES
+
+    snap = kb.snapshot()
+    vectors = snap.vectors
+    assert vectors is not None and vectors.sentences is not None and vectors.owners is not None
+    assert SENTENCES in snap.manifest["index_files"] and snap.manifest["vectors"]["sentences"] == len(vectors.owners) > 0
+    owners = set(vectors.owners.tolist())
+    long = [p for p in kb.all_passages() if len([s for s in split_sentences(p.text) if len(s.split()) >= 3]) >= 2]
+    assert {vectors.row[p.id] for p in long} == owners  # every passage of two sentences or more, and only those
+    passage = next(p for p in long if "surveillance" in p.text.lower())
+    sentence = next(s for s in split_sentences(passage.text) if "surveillance" in s.lower())
+    embedder = load_embedder()
+    assert embedder is not None
+    query = embedder.query(sentence)
+    row = vectors.row[passage.id]
+    own = float(vectors.matrix[row] @ query)
+    best = float(max(vectors.sentences[j] @ query for j in np.flatnonzero(vectors.owners == row)))
+    assert best > own and float(vectors.closeness(query)[row]) == pytest.approx((own + best) / 2, abs=1e-6)
+    one = next(p for p in kb.all_passages() if vectors.row[p.id] not in owners)
+    assert float(vectors.closeness(query)[vectors.row[one.id]]) == pytest.approx(float(vectors.matrix[vectors.row[one.id]] @ query), abs=1e-6)
+
+
+def test_sentence_rows_that_do_not_fit_their_passages_are_damage(corpus_copy: Path, tmp_path: Path) -> None:
+    from kb.semantic.vectors import SENTENCES
+
+    root = tmp_path / "idx"
+    build_index([corpus_copy], root)
+    build = current_build(root)
+    assert build is not None
+    meta = json.loads((build / META).read_text(encoding="utf-8"))
+    meta["owners"][0] = len(meta["ids"])  # a sentence of a passage the build does not hold
+    (build / META).write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        read_vectors(build)
+    except ValueError as exc:
+        assert "does not hold" in str(exc)
+    else:
+        raise AssertionError("a sentence of no passage was read as sound")
+    np.save(build / SENTENCES, np.zeros((2, 384), dtype=np.float32))
+    meta["owners"][0] = 0
+    (build / META).write_text(json.dumps(meta), encoding="utf-8")
+    try:
+        read_vectors(build)
+    except ValueError as exc:
+        assert SENTENCES in str(exc)
+    else:
+        raise AssertionError("a sentence matrix of the wrong shape was read as sound")

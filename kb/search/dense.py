@@ -26,9 +26,10 @@ def vector_rows(view: IndexView, vectors: PassageVectors, build: Hashable) -> np
 
 
 def cosines(view: IndexView, vectors: PassageVectors, build: Hashable, query: np.ndarray) -> np.ndarray:
-    """Cosine of each document number's passage to the `query` row (-inf where a passage has no vector)."""
+    """Closeness of each document number's passage to the `query` row (its cosine and its best
+    sentence's, PassageVectors.closeness; -inf where a passage has no vector)."""
     rows = vector_rows(view, vectors, build)
-    by_row = vectors.matrix @ query
+    by_row = vectors.closeness(query)
     out = np.full(rows.shape, -np.inf, dtype=np.float32)
     present = rows >= 0
     out[present] = by_row[rows[present]]

@@ -8,6 +8,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from kb.semantic.model import DIM, MODEL_ID
 
 MATRIX = "vectors.npy"
 META = "vectors.json"
+SENTENCES = "sentences.npy"  # the sentences of passages of two or more, beside the passages' own rows
 # The model's rows are L2-normalised float32: over the 348 passage vectors of corpus/ and
 # corpus-extra (and every build's vectors.npy on this machine), |norm - 1| is at most 1.3e-7
 # (median 3.3e-8). The tolerance is ~800 times that, still float rounding; a damaged row (NaN,
@@ -36,20 +38,38 @@ def content_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class PassageVectors:
-    """The vectors of a build: `matrix[i]` is passage `ids[i]`, made from the text keyed `keys[i]`."""
+    """The vectors of a build: `matrix[i]` is passage `ids[i]`, made from the text keyed `keys[i]`;
+    `sentences[j]` is a sentence of passage row `owners[j]`, made from the text keyed `sentence_keys[j]`."""
 
     ids: tuple[str, ...]
     keys: tuple[str, ...]
     matrix: np.ndarray
     model: str = MODEL_ID
     row: dict[str, int] = field(default_factory=dict, compare=False)
+    sentences: np.ndarray | None = field(default=None, compare=False)
+    owners: np.ndarray | None = field(default=None, compare=False)
+    sentence_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.row.update((pid, i) for i, pid in enumerate(self.ids))
 
     def by_key(self) -> dict[str, np.ndarray]:
-        """Each row by its content key, for a later build to reuse."""
-        return {k: self.matrix[i] for i, k in enumerate(self.keys)}
+        """Each row (passages' and sentences') by its content key, for a later build to reuse."""
+        out = {k: self.matrix[i] for i, k in enumerate(self.keys)}
+        if self.sentences is not None:
+            out.update((k, self.sentences[j]) for j, k in enumerate(self.sentence_keys))
+        return out
+
+    def closeness(self, query: np.ndarray) -> np.ndarray:
+        """Each passage row's closeness to `query`: the mean of its own cosine and its best
+        sentence's (a passage of one sentence: its own). Measured inside the fusion (issue 28):
+        PIAF-dev R@1 0.780 → 0.793, MRR@10 0.847 → 0.856; judged and people sets unchanged."""
+        own = self.matrix @ query
+        if self.sentences is None or self.owners is None or not len(self.owners):
+            return own
+        best = own.copy()
+        np.maximum.at(best, self.owners, self.sentences @ query)
+        return (own + best) / 2
 
 
 def sound_vectors(vectors: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], set[str]]:
@@ -73,7 +93,15 @@ def write_vectors(build: Path, vectors: PassageVectors) -> None:
     with open(tmp, "wb") as fh:
         np.save(fh, np.ascontiguousarray(vectors.matrix, dtype=np.float32), allow_pickle=False)
     os.replace(tmp, build / MATRIX)
-    meta = {"model": vectors.model, "dim": DIM, "ids": list(vectors.ids), "keys": list(vectors.keys)}
+    meta: dict[str, object] = {"model": vectors.model, "dim": DIM, "ids": list(vectors.ids), "keys": list(vectors.keys)}
+    if vectors.sentences is not None and vectors.owners is not None:
+        tmp = build / f".{SENTENCES}.{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(vectors.sentences, dtype=np.float32), allow_pickle=False)
+        os.replace(tmp, build / SENTENCES)
+        meta.update(sentence_keys=list(vectors.sentence_keys), owners=[int(o) for o in vectors.owners])
+    else:
+        (build / SENTENCES).unlink(missing_ok=True)
     tmp = build / f".{META}.{os.getpid()}"
     tmp.write_text(json.dumps(meta), encoding="utf-8")
     os.replace(tmp, build / META)
@@ -81,7 +109,7 @@ def write_vectors(build: Path, vectors: PassageVectors) -> None:
 
 def remove_vectors(build: Path) -> None:
     """A build made without vectors (or copied from one with) keeps none."""
-    for name in (MATRIX, META):
+    for name in (MATRIX, META, SENTENCES):
         (build / name).unlink(missing_ok=True)
 
 
@@ -103,4 +131,19 @@ def read_vectors(build: Path) -> PassageVectors | None:
     matrix = np.load(build / MATRIX, allow_pickle=False)
     if matrix.shape != (len(meta["ids"]), DIM):
         raise ValueError(f"{MATRIX} holds {matrix.shape} for {len(meta['ids'])} passages")
-    return PassageVectors(tuple(meta["ids"]), tuple(meta["keys"]), matrix, meta["model"])
+    sentences, owners = _read_sentences(build, meta, len(meta["ids"]))
+    return PassageVectors(tuple(meta["ids"]), tuple(meta["keys"]), matrix, meta["model"], sentences=sentences, owners=owners,
+                          sentence_keys=tuple(meta.get("sentence_keys") or ()))
+
+
+def _read_sentences(build: Path, meta: dict[str, Any], passages: int) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The sentence rows and their passage rows, checked against the manifest of the vectors."""
+    if "owners" not in meta:
+        return None, None
+    owners = np.asarray(meta["owners"], dtype=np.int64)
+    sentences = np.load(build / SENTENCES, allow_pickle=False)
+    if sentences.shape != (len(owners), DIM) or len(meta.get("sentence_keys") or ()) != len(owners):
+        raise ValueError(f"{SENTENCES} holds {sentences.shape} for {len(owners)} sentences")
+    if len(owners) and (owners.min() < 0 or owners.max() >= passages):
+        raise ValueError(f"{META} names sentences of passages it does not hold")
+    return sentences, owners
