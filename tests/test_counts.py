@@ -1,6 +1,6 @@
 """One count, one set (issue 28, item 6): for a search, /api/search's total, its pages, its split
 into passages that hold the words and passages there by meaning alone, the CSV and NDJSON exports
-(read back with the csv and json modules), the results page's total line, its export links and
+(read back with the csv and json modules), the facets, the results page's total line, its export links and
 `kb search` all describe the same passages in the same order. Run on the real corpus index with the
 real embedder (the `client` and `kb` fixtures), where passages are found by meaning alone."""
 
@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -58,12 +59,16 @@ def _search_pages(client: FlaskClient, args: dict[str, Any]) -> tuple[dict[str, 
     return first, ids, found_by
 
 
-def _csv_ids(client: FlaskClient, args: dict[str, Any]) -> list[str]:
+def _csv_rows(client: FlaskClient, args: dict[str, Any]) -> list[dict[str, str]]:
     response = client.get("/api/export.csv", query_string=args)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    rows = [row["id"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True), newline=""))]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True), newline="")))
     assert response.headers["X-Total-Count"] == str(len(rows))
     return rows
+
+
+def _csv_ids(client: FlaskClient, args: dict[str, Any]) -> list[str]:
+    return [row["id"] for row in _csv_rows(client, args)]
 
 
 def _ndjson_ids(client: FlaskClient, args: dict[str, Any]) -> list[str]:
@@ -78,8 +83,14 @@ def test_the_total_the_pages_and_the_exports_are_one_set_in_one_order(client: Fl
     assert answer["total"] > 0 and len(shown) == answer["total"] == len(set(shown))
     assert answer["by_words"] + answer["by_meaning"] == answer["total"]
     assert answer["by_meaning"] == sum(how == ["meaning"] for how in found_by)  # the split is the results' own provenance
-    assert _csv_ids(client, args) == shown
+    rows = _csv_rows(client, args)
+    assert [row["id"] for row in rows] == shown
     assert _ndjson_ids(client, args) == shown
+    # The facets count the same passages (each facet ignores its own filter: compared where there is none).
+    if "document" not in args:
+        assert answer["facets"]["document"] == dict(Counter(row["document_id"] for row in rows))
+    if "category" not in args:
+        assert answer["facets"]["category"] == dict(Counter(c for row in rows for c in row["categories"].split(" | ") if c))
 
 
 def test_the_cases_cover_passages_found_by_meaning_alone(client: FlaskClient) -> None:
