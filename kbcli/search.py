@@ -57,10 +57,8 @@ def _print_results(response: SearchResponse) -> None:
         click.echo(f"Essayez plutôt : {response.suggestion}")
     for note in response.notes:
         click.echo(note)
-    total = response.total
-    start = response.offset + 1
-    click.echo(f"{total} passage(s)" + (f", {start}–{start + len(response.results) - 1} :" if total else "."))
-    for n, r in enumerate(response.results, start):
+    click.echo(_total_line(response))
+    for n, r in enumerate(response.results, response.offset + 1):
         snippet = one_line(html.unescape(re.sub(r"<mark>(.*?)</mark>", r"[\1]", r.snippet)))
         click.echo()
         click.secho(f"{n}. {one_line(r.document.title)}", bold=True)
@@ -70,6 +68,21 @@ def _print_results(response: SearchResponse) -> None:
         cats = ", ".join(r.categories) or "—"
         how = ", ".join(FOUND_BY_FRENCH[f] for f in r.found_by)
         click.echo(f"   id: {r.id}  catégories: {cats}  score: {r.score:.4f}" + (f"  trouvé par : {how}" if how else ""))
+
+
+def _total_line(response: SearchResponse) -> str:
+    """« 33 passage(s) (17 contiennent les mots, 16 proches par le sens), 1–10 : »: the total, how
+    many hold the query's words and how many are there by meaning alone (said only when some are)."""
+    words, meaning = response.by_words, response.by_meaning
+    line = f"{response.total} passage(s)"
+    if meaning and not words:
+        line += f" proche(s) par le sens ({'aucun ne contient' if meaning > 1 else 'il ne contient pas'} les mots)"
+    elif meaning:
+        line += f" ({words} {'contiennent' if words > 1 else 'contient'} les mots, {meaning} {'proches' if meaning > 1 else 'proche'} par le sens)"
+    start = response.offset + 1
+    if not response.results:  # none at all, or none from this offset on
+        return line + (f", aucun à partir du {start}e." if response.total else ".")
+    return line + f", {start}–{start + len(response.results) - 1} :"
 
 
 @click.command("export")

@@ -27,6 +27,8 @@ PAGE_KINDS = {
     "home": "/",
     "results": "/recherche?q=services+publics",
     "filtered results": "/recherche?q=reconnaissance+faciale&category=surveillance",
+    "results by words and meaning": "/recherche?q=je+peux+faire+quoi",  # « 33 passages (17 contiennent les mots, 16 proches par le sens) »
+    "results by meaning alone": "/recherche?q=juriste&mode=hybrid&exact=1",
     "no results": "/recherche?q=zzzqqq",
     "passage": f"/passages/{PASSAGE}",
     "document": f"/documents/amnesty-ia-droits-humains?passage={PASSAGE}&q=surveillance",

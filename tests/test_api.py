@@ -42,7 +42,7 @@ def test_search_is_the_service_object(client: FlaskClient, kb: KnowledgeBase) ->
     expected = json.loads(json.dumps(search(kb, SearchRequest("reconnaissance faciale", limit=5, public_url="http://localhost")).to_json()))
     assert response.get_json() == expected
     assert list(response.get_json()) == ["query", "total", "limit", "offset", "mode", "results", "facets",
-                                         "suggestion", "expansions", "corrected_query", "notes", "documents"]
+                                         "suggestion", "expansions", "corrected_query", "notes", "documents", "by_words", "by_meaning"]
 
 
 def test_search_without_q_reports_the_default_mode(client: FlaskClient) -> None:

@@ -90,7 +90,7 @@ def test_search_results(client: FlaskClient) -> None:
     assert tag(soup, "#q")["value"] == "reconnaissance faciale"
     assert "2 passages" in tag(soup, ".total").get_text(" ", strip=True)
     alternate = tag(soup, 'link[rel="alternate"]')["href"]
-    assert parse_qs(urlsplit(alternate).query) == {"q": ["reconnaissance faciale"], "limit": ["10"]}
+    assert parse_qs(urlsplit(alternate).query) == {"q": ["reconnaissance faciale"], "mode": ["lexical"], "limit": ["10"]}  # the page's own search
     results = soup.select("article.result")
     assert len(results) == 2
     mine = next(r for r in results if ANCHOR in str(r))

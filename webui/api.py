@@ -140,20 +140,21 @@ def openapi() -> Response:
 
 
 def _export_rows(req: SearchRequest, limit: int | None) -> list[Passage]:
-    """Passages matching the search, best first, at most `limit`; no query and no filter means
-    the whole base in reading order."""
+    """The passages the search's pages show, in their order, from `req.offset` on, at most `limit`;
+    no query and no filter means the whole base in reading order."""
     kb = get_kb()
+    end = req.offset + (limit or MAX_EXPORT)
     if not req.query.strip() and not req.categories and not req.documents:
-        return kb.all_passages()[:limit]
-    return matching_passages(kb, req, max_results=limit or MAX_EXPORT)
+        return kb.all_passages()[req.offset:end]
+    return matching_passages(kb, req, max_results=end)[req.offset:]
 
 
 def _export(name: str) -> Response:
     """The passages of the search in the format called `name`, as a download."""
     export = EXPORTS[name]
-    req = params.api_filters(request.args)
+    req, limit = params.api_export(request.args)
     dialect = params.csv_dialect(request.args) if export.dialects else ""
-    rows = _export_rows(req, params.export_limit(request.args))
+    rows = _export_rows(req, limit)
     out = io.StringIO()
     export.write(rows, citer(), out, dialect)
     response = Response(out.getvalue(), mimetype=export.media_type)

@@ -91,9 +91,10 @@ def _responses(ok: dict[str, Any], *, bad: bool = False, missing: bool = False) 
     return out
 
 
-def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int) -> list[dict[str, Any]]:
+def _search_params(doc_ids: list[str], slugs: list[str], max_q: int) -> list[dict[str, Any]]:
+    """/api/search's parameters; the exports take the same ones (see _export_params)."""
     document = {"type": "string", "enum": doc_ids} if doc_ids else STR
-    out: list[dict[str, Any]] = [
+    return [
         {"name": "q", "in": "query", "description": "Free text: words, \"exact phrases\", -excluded, prefix*, OR.",
          "schema": {"type": "string", "maxLength": max_q}},
         {"name": "category", "in": "query", "style": "form", "explode": True,
@@ -101,25 +102,25 @@ def _query_params(doc_ids: list[str], slugs: list[str], paging: bool, max_q: int
          "schema": array({"type": "string", "enum": slugs})},
         {"name": "document", "in": "query", "style": "form", "explode": True,
          "description": "Only passages of any of these documents (repeatable).", "schema": array(document)},
+        {"name": "mode", "in": "query", "description": "hybrid: words and meaning (the default when the index has vectors); lexical: words alone.",
+         "schema": {"type": "string", "enum": list(MODES)}},
+        {"name": "limit", "in": "query", "description": "Results per page.",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}},
+        {"name": "offset", "in": "query", "description": "Results to skip.",
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
+        {"name": "exact", "in": "query", "description": "1: the words as typed, without spelling corrections.",
+         "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
     ]
-    if paging:
-        out += [
-            {"name": "mode", "in": "query", "description": "hybrid: words and meaning (the default when the index has vectors); lexical: words alone.",
-             "schema": {"type": "string", "enum": list(MODES)}},
-            {"name": "limit", "in": "query", "description": "Results per page.",
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 10}},
-            {"name": "offset", "in": "query", "description": "Results to skip.",
-             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
-            {"name": "exact", "in": "query", "description": "1: the words as typed, without spelling corrections.",
-             "schema": {"type": "string", "enum": ["0", "1"], "default": "0"}},
-        ]
-    return out
 
 
-def _export_params(filters: list[dict[str, Any]], dialects: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The search filters plus `limit` (best first) and, for CSV, the `dialect`."""
-    out = [*filters, {"name": "limit", "in": "query", "description": "At most this many passages, best first (default: all).",
-                      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT}}]
+EXPORT_LIMIT = {"name": "limit", "in": "query", "description": "At most this many passages, in the search's order, from `offset` on (default: all).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_EXPORT}}
+
+
+def _export_params(search: list[dict[str, Any]], dialects: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every parameter of the search (a search's query string pasted onto an export URL is the
+    same search), `limit` counting passages instead of a page; for CSV, the `dialect`."""
+    out = [EXPORT_LIMIT if p["name"] == "limit" else p for p in search]
     if dialects:
         out.append({"name": "dialect", "in": "query",
                     "description": "rfc4180: UTF-8, commas; excel: what a French spreadsheet opens as is (UTF-8 with BOM, semicolons).",
@@ -131,7 +132,8 @@ def _export(media: str, description: str, params: list[dict[str, Any]]) -> dict[
     return {"get": {
         "operationId": f"export_{media.split('/')[-1].replace('x-', '')}",
         "summary": description,
-        "description": "Every passage matching the search, best first (up to `limit`); without q and filters, the whole base.",
+        "description": "The passages the search's pages show, in their order (those found by meaning alone included), "
+                       "from `offset` on, up to `limit`; without q and filters, the whole base in reading order.",
         "parameters": params,
         "responses": _responses({
             "description": "The passages, as an attachment.",
@@ -194,8 +196,7 @@ def parameters_of(rule: str) -> frozenset[str]:
 
 def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dict[str, Any]:
     """The whole OpenAPI document; document ids come from the index being served."""
-    search_params = _query_params(doc_ids, slugs, paging=True, max_q=max_q)
-    filters = _query_params(doc_ids, slugs, paging=False, max_q=max_q)
+    search_params = _search_params(doc_ids, slugs, max_q)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -225,7 +226,7 @@ def openapi_spec(doc_ids: list[str], slugs: list[str], max_q: int = 1000) -> dic
             "/api/openapi.json": _get("openapi", "This document.", {"200": {
                 "description": "OpenAPI 3.1 document.", "content": {"application/json": {"schema": {"type": "object"}}}},
                 "default": _error("Any error.")}),
-            **{f"/api/export.{name}": _export(f.media_type, f.summary, _export_params(filters, f.dialects)) for name, f in EXPORTS.items()},
+            **{f"/api/export.{name}": _export(f.media_type, f.summary, _export_params(search_params, f.dialects)) for name, f in EXPORTS.items()},
         },
         "components": {"schemas": _schemas()},
     }

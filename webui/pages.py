@@ -78,7 +78,7 @@ def search_page() -> str:
     """Passages matching the query, with facets, active filters, pagination, suggestion."""
     size = current_app.config["PAGE_SIZE"]
     req, page = params.html_search(request.args, size)
-    state = SearchState(req.query, req.categories, req.documents, SheetState.of(request.args).ids)
+    state = SearchState(req.query, req.categories, req.documents, SheetState.of(request.args).ids, req.mode, not req.correct)
     response = _run(req) if (req.query.strip() or req.categories or req.documents) else None
     documents = {d["id"]: d for d in get_kb().documents()}
     suggestion = response["suggestion"] if response else None
@@ -90,7 +90,7 @@ def search_page() -> str:
         pagination=Pagination.of(response["total"], page, size, MAX_OFFSET) if response else None,
         page_url=state.url,
         clear_url=state.url(categories=(), documents=()),
-        exact_url=state.url(exact="1"),
+        exact_url=state.url(exact=True),
         suggestion_url=state.url(q=suggestion) if suggestion else None,
         json_url=url_for("api.search_passages", **state.api_args(), limit=req.limit, offset=req.offset or None),
         export_args=state.api_args(), export_names=list(EXPORTS),

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from kb.errors import InvalidParameterError
 from kb.export import CSV_DIALECTS
 from kb.search import MAX_EXPORT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, SearchRequest
+from kb.search.request import check_request
 from webui.errors import WebError
 
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
@@ -103,23 +104,33 @@ def exact(args: MultiDict[str, str]) -> bool:
     return raw == "1"
 
 
-def api_filters(args: MultiDict[str, str]) -> SearchRequest:
-    """Exports: q, category*, document* (the service rejects unknown values)."""
+def api_search(args: MultiDict[str, str]) -> SearchRequest:
+    """/api/search: q, category*, document*, mode, exact, limit and offset (the service checks
+    their ranges and the filters' values)."""
+    req = search_request(args)
+    req.limit = integer(args, "limit", 10)
+    return req
+
+
+def api_export(args: MultiDict[str, str]) -> tuple[SearchRequest, int | None]:
+    """Exports: every parameter of /api/search, read and checked the same way (a search's own
+    query string pasted onto an export URL is the same search), `limit` aside: at most
+    MAX_EXPORT passages (None: all of them) from `offset` on, instead of a page."""
+    req = search_request(args)
+    check_request(req)  # as search() does; the whole base (no q, no filter) is exported without it
+    return req, export_limit(args)
+
+
+def search_request(args: MultiDict[str, str]) -> SearchRequest:
+    """The parameters /api/search and the exports share: all of the search's but `limit`."""
     return SearchRequest(
         query=query_text(args),
         categories=tuple(args.getlist("category")),
         documents=tuple(args.getlist("document")),
+        offset=integer(args, "offset", 0),
+        mode=single(args, "mode"),
+        correct=not exact(args),
     )
-
-
-def api_search(args: MultiDict[str, str]) -> SearchRequest:
-    """/api/search: the filters plus limit, offset, mode and exact (the service checks their ranges)."""
-    req = api_filters(args)
-    req.limit = integer(args, "limit", 10)
-    req.offset = integer(args, "offset", 0)
-    req.mode = single(args, "mode")
-    req.correct = not exact(args)
-    return req
 
 
 def export_limit(args: MultiDict[str, str]) -> int | None:

@@ -22,22 +22,27 @@ class SearchState:
     categories: tuple[str, ...]
     documents: tuple[str, ...]
     sheet: tuple[str, ...] = ()  # the passages of the sheet being built (`p`), carried by every link
+    mode: str | None = None  # as asked (`mode=`); None: the default
+    exact: bool = False  # `exact=1`: the words as typed, without spelling corrections
 
     def url(self, page: int | None = None, *, q: str | None = None, categories: tuple[str, ...] | None = None,
-            documents: tuple[str, ...] | None = None, **extra: Any) -> str:
-        """/recherche for this state, with some parts changed."""
+            documents: tuple[str, ...] | None = None, exact: bool | None = None) -> str:
+        """/recherche for this state, with some parts changed (its pages, facets and filters are the same search)."""
         args = {
             "q": (self.q if q is None else q) or None,
             "category": list(self.categories if categories is None else categories),
             "document": list(self.documents if documents is None else documents),
+            "mode": self.mode,
+            "exact": "1" if (self.exact if exact is None else exact) else None,
             "page": page if page and page > 1 else None,
             "p": list(self.sheet),
         }
-        return url_for("pages.search_page", **args, **extra)
+        return url_for("pages.search_page", **args)
 
     def api_args(self) -> dict[str, Any]:
-        """The same search in the API's parameter names."""
-        return {"q": self.q or None, "category": list(self.categories), "document": list(self.documents)}
+        """The same search in the API's parameter names (its JSON and its exports are the page's set)."""
+        return {"q": self.q or None, "category": list(self.categories), "document": list(self.documents),
+                "mode": self.mode, "exact": "1" if self.exact else None}
 
     def hidden_inputs(self) -> list[tuple[str, str]]:
         """Filters the search form carries over to a new query."""
