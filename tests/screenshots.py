@@ -24,6 +24,9 @@ SHOTS = [
     ("results-1366.png", "/recherche?q=services+publics", {"width": 1366, "height": 768}),
     ("results-390.png", "/recherche?q=services+publics", {"width": 390, "height": 844}),
     ("passage-1366.png", f"/passages/{PASSAGE}", {"width": 1366, "height": 1250}),  # down to its explanation
+    # Issue 28: a question as a volunteer types it on a phone, and a query the corpus cannot answer.
+    ("question-390.png", "/recherche?q=quest+ce+que+je+peux+faire", {"width": 390, "height": 844}),
+    ("off-topic-390.png", "/recherche?q=horoscope+du+jour", {"width": 390, "height": 844}),
 ]
 
 

@@ -163,6 +163,27 @@ def test_people_report_has_its_figures(people_results: dict[str, Any], kb: Knowl
     assert "People queries" in text and "empty answer" in text and "Off-topic padding" in text and worst[0]["query"] in text
 
 
+PEOPLE_MET = ["people off-topic padded share"]
+PEOPLE_MISSED = ["people nDCG@10", "people nDCG@10 [questions]", "people empty answers"]  # 0.667, 0.592, 1 when written
+
+
+def _people_check(results: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in results["people_checks"] if c["name"] == name)
+
+
+@pytest.mark.parametrize("name", PEOPLE_MET)
+def test_people_floors_met(people_results: dict[str, Any], name: str) -> None:
+    assert {c["name"] for c in people_results["people_checks"]} == set(PEOPLE_MET + PEOPLE_MISSED)
+    assert _people_check(people_results, name)["ok"], _people_check(people_results, name)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 28's people floors not met yet (nDCG@10 0.667 < 0.80, questions 0.592 < 0.70, "
+                   "1 empty answer > 0): the suite flags the day one passes")
+@pytest.mark.parametrize("name", PEOPLE_MISSED)
+def test_people_floors_missed(people_results: dict[str, Any], name: str) -> None:
+    assert _people_check(people_results, name)["ok"], _people_check(people_results, name)
+
+
 def test_fts5_queries_never_break_on_syntax() -> None:
     fts = Fts5([Record("p1", "La reconnaissance faciale à Paris", "Surveillance", "Dossier")])
     try:
@@ -236,8 +257,7 @@ def test_piaf_targets(piaf_results: dict[str, Any]) -> None:
     assert not missed, "missed: " + "; ".join(missed) + "\n\n" + evaluate.tables(piaf_results)
 
 
-MET = ["hybrid judged nDCG@10", "hybrid judged [question]"] + [f"hybrid [{t}] vs words alone" for t in JUDGED_TYPES]
-MISSED = ["hybrid PIAF MRR@10"]  # 0.847 < 0.85 when written
+MET = ["hybrid judged nDCG@10", "hybrid judged [question]", "hybrid PIAF MRR@10"] + [f"hybrid [{t}] vs words alone" for t in JUDGED_TYPES]
 # PIAF R@1 sits on its floor of 0.78, and where exactly depends on the CPU that embeds: with the
 # same code (562378a), 0.781 on the Intel Xeon (AVX-512) a session ran on (cold or warm vector
 # cache alike) and 0.779 on the CI host, whose vectors differ in their last bits. `make eval` reports the
@@ -261,14 +281,6 @@ def test_semantic_targets_met(judged_results: dict[str, Any], piaf_results: dict
 def test_piaf_r1_within_the_cpu_spread_of_its_floor(piaf_results: dict[str, Any]) -> None:
     check = _semantic_check(piaf_results, "hybrid PIAF R@1")
     assert check["value"] >= check["target"] - PIAF_R1_CPU_SPREAD, f"hybrid PIAF R@1 {check['value']:.4f} < {check['target']} - {PIAF_R1_CPU_SPREAD:.4f}"
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 16 floor not met yet: the suite flags the day it passes")
-@pytest.mark.parametrize("name", MISSED)
-def test_semantic_targets_missed(judged_results: dict[str, Any], piaf_results: dict[str, Any], name: str) -> None:
-    check = _semantic_check(piaf_results if "PIAF" in name else judged_results, name)
-    assert check["ok"], f"{name} {check['value']:.3f} < {check['target']}"
 
 
 def test_check_flag_sets_the_exit_status(judged_results: dict[str, Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

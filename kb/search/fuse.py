@@ -39,7 +39,7 @@ def fuse_query(inputs: FusionInputs, p: RankingParams) -> Fused:
     found by meaning alone are left out when the query asks for exact words, they hold an
     excluded word, they are not content, or their closeness does not clear the query's floor."""
     question = inputs.asks or inputs.groups >= p.question_groups
-    cosine = _floored(inputs, p)
+    cosine = _floored(inputs, p, p.meaning_floor_question if question else p.meaning_floor)
     fused = fuse(inputs.lexical, cosine, p, p.semantic_question if question else p.semantic, inputs.cosine)
     if inputs.exact:
         shown = {d: s for d, s in fused.scores.items() if d in inputs.lexical}
@@ -50,22 +50,22 @@ def fuse_query(inputs: FusionInputs, p: RankingParams) -> Fused:
     return Fused(shown, fused.by_meaning)
 
 
-def meaning_floor(cosine: np.ndarray, p: RankingParams) -> float:
+def meaning_floor(cosine: np.ndarray, p: RankingParams, floor: float) -> float:
     """The closeness a passage must reach to be shown by meaning alone: p.meaning_z standard
-    deviations above the query's mean cosine over the whole index, and at least p.meaning_floor.
+    deviations above the query's mean cosine over the whole index, and at least `floor`.
     Relative to the query's own distribution: e5's cosines sit in 0.7-0.9 for any text, and
     some queries are close to everything."""
     finite = cosine[np.isfinite(cosine)]
     if not len(finite):
         return float("inf")
-    return max(p.meaning_floor, float(finite.mean() + p.meaning_z * finite.std()))
+    return max(floor, float(finite.mean() + p.meaning_z * finite.std()))
 
 
-def _floored(inputs: FusionInputs, p: RankingParams) -> np.ndarray:
+def _floored(inputs: FusionInputs, p: RankingParams, floor: float) -> np.ndarray:
     """The cosines with what may not be shown by meaning alone set to -inf (those passages stay
     ranked by both signals when their words match)."""
     cosine = inputs.cosine.copy()
-    below = cosine < meaning_floor(inputs.cosine, p)
+    below = cosine < meaning_floor(inputs.cosine, p, floor)
     if inputs.noncontent:
         below[list(inputs.noncontent)] = True
     if inputs.lexical:
