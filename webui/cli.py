@@ -33,6 +33,10 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, worker
     from webui import create_app
 
     root = index_dir(index_path)
+    if (workers or CORES) > 1:
+        from kb.semantic.model import one_thread_per_process
+
+        one_thread_per_process()  # before the warm-up loads the model: its session is then every worker's
     open_kb(str(root))  # a missing index is reported here, before the server starts
     app = create_app({"KB_INDEX": str(root), "LOG_PATHS": log_paths})
     with app.app_context():

@@ -8,6 +8,7 @@ threads, as they did gunicorn's gthread workers (see README, "Serving")."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -102,6 +103,10 @@ class _Supervisor:
     def run(self) -> int:
         for signum in SIGNALS:
             signal.signal(signum, self._on_signal)
+        # Everything loaded so far (spaCy, the index, the model) is out of the collector's reach:
+        # a collection in a worker would write into every object it walks, and each page written
+        # stops being shared with the other workers (copy-on-write).
+        gc.freeze()
         for slot in range(self.workers):
             self._spawn(slot)
         while self.stop_signal is None and not self.giving_up:

