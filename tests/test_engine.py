@@ -149,8 +149,8 @@ def test_a_worker_forked_after_loading_embeds(tmp_path: Path) -> None:
 
 _SHARED_SESSION = """
 import os, signal
-from kb.semantic.model import load_embedder, one_thread_per_process
-one_thread_per_process()  # as `kb serve --workers 2` does before its warm-up loads the model
+os.environ.setdefault("KB_EMBED_THREADS", "1")  # as `kb serve --workers 2` does before its warm-up loads the model
+from kb.semantic.model import load_embedder
 embedder = load_embedder()
 before = embedder.query("avant la bifurcation")
 session = embedder._engine._session

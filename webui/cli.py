@@ -34,9 +34,10 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, worker
 
     root = index_dir(index_path)
     if (workers or CORES) > 1:
-        from kb.semantic.model import one_thread_per_process
-
-        one_thread_per_process()  # before the warm-up loads the model: its session is then every worker's
+        # One embedding thread per worker (one worker per core already): onnxruntime then makes no
+        # thread pool, and the session the warm-up loads before the fork is every worker's, one
+        # copy of the model instead of one per worker (README, "Serving"). Set before it loads.
+        os.environ.setdefault("KB_EMBED_THREADS", "1")
     open_kb(str(root))  # a missing index is reported here, before the server starts
     app = create_app({"KB_INDEX": str(root), "LOG_PATHS": log_paths})
     with app.app_context():

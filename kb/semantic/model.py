@@ -87,14 +87,6 @@ def load_embedder() -> Embedder | None:
         return _loaded["model"]
 
 
-def one_thread_per_process() -> None:
-    """Before the model loads in a process that will fork workers (`kb serve --workers N`): each
-    worker embeds on one thread (one worker per core already), so onnxruntime makes no thread
-    pool and every worker uses the session loaded before the fork: one copy of the model (its
-    repacked weights, 36 MB) instead of one per worker. KB_EMBED_THREADS, if set, wins."""
-    os.environ.setdefault("KB_EMBED_THREADS", "1")
-
-
 def unavailable() -> str | None:
     """Why the model could not be loaded, or None when it was (or was not tried yet)."""
     return _why.get("model")
