@@ -19,7 +19,6 @@ import time
 from flask import Flask
 
 from kb.errors import KBError
-from kb.storage.store import KnowledgeBase
 from webui.waitress_server import DRAIN_TIMEOUT, AcceptBalance, create_server
 
 log = logging.getLogger("webui.server")
@@ -149,9 +148,9 @@ class _Supervisor:
         code = 1
         try:
             self.balance.claim(slot)
-            kb = self.app.extensions.get("kb")
-            if isinstance(kb, KnowledgeBase):
-                kb.release()  # file handles are not shared across processes: open our own reader
+            # The reader the warm-up opened is kept: a build's files are read whole into memory when
+            # opened (no file handle or offset to share), so its pages stay shared with the other
+            # workers; each worker opening its own held a private copy of the index.
             # Only SIGTERM: a terminal's Ctrl-C reaches the whole group, and the supervisor forwards it
             # once (a worker taking it too would count it as the second, "stop now", signal).
             _run_worker(self.app, self.sock, self.threads, announce=False, signals={signal.SIGTERM}, parent=os.getppid(),
