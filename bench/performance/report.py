@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.performance.corpus_report import corpus_section
+from bench.performance.engine_report import engine_section
 
 
 def _ok(value: float, target: float, higher_is_better: bool) -> str:
@@ -212,6 +213,9 @@ def _closing(notes: str) -> list[str]:
 def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
     """Write the Markdown report of one run."""
     lines = _header(r) + _build_section(r) + _queries_section(r) + _hostile_section(r.get("hostile"))
-    lines += _http_section(r) + _startup_section(r) + corpus_section(r) + ["", ""] + _closing(notes)
+    lines += _http_section(r) + _startup_section(r) + corpus_section(r)
+    if r.get("engines"):
+        lines += engine_section(r["engines"], r["build"]["full"])
+    lines += ["", ""] + _closing(notes)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
