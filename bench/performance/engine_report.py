@@ -95,5 +95,5 @@ def _startup_rows(s: dict[str, Any]) -> list[str]:
     lines = [f"| start-up of `kb serve` on the scale index to its first answer, median | {o['median']:.2f} s | {n['median']:.2f} s | | "
              f"{_load(o['loadavg'])} / {_load(n['loadavg'])} |"]
     if cold:
-        lines.append(f"| the same with an empty cache (graph and trie made first) | {cold['median']:.2f} s | | | {_load(cold['loadavg'])} |")
+        lines.append(f"| the same with an empty $KB_CACHE_DIR (graph, trie and compiled patterns made first) | {cold['median']:.2f} s | | | {_load(cold['loadavg'])} |")
     return lines
