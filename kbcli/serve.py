@@ -28,6 +28,11 @@ def serve_cmd(index_path: str | None, host: str, port: int, threads: int, worker
     from webui import create_app, warm_up
 
     root = index_dir(index_path)
+    if (workers or CORES) > 1:
+        # One embedding thread per worker (one worker per core already): onnxruntime then makes no
+        # thread pool, and the session the warm-up loads before the fork is every worker's, one
+        # copy of the model instead of one per worker (README, "Serving"). Set before it loads.
+        os.environ.setdefault("KB_EMBED_THREADS", "1")
     open_kb(str(root))  # a missing index is reported here, before the server starts
     app = create_app({"KB_INDEX": str(root), "LOG_PATHS": log_paths})
     warm_up(app)

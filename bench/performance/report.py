@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.performance.corpus_report import corpus_section
+from bench.performance.engine_report import ENGINE_COMMANDS, engine_section
 
 
 def _ok(value: float, target: float, higher_is_better: bool) -> str:
@@ -206,12 +207,16 @@ def _startup_section(r: dict[str, Any]) -> list[str]:
 def _closing(notes: str) -> list[str]:
     """The hand-written notes (bench/notes.md) if any, then the command that reproduces the run."""
     lines = ["## Notes", "", notes.strip(), ""] if notes else []
-    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.performance.run --extra-corpus ../shared/corpus-extra --duration 30 --queries 240", "```", ""]
+    return lines + ["## Reproduce", "", "```sh", "make bench        # or: .venv/bin/python -m bench.performance.run --extra-corpus ../shared/corpus-extra --duration 30 --queries 240",
+                     *ENGINE_COMMANDS, "```", ""]
 
 
 def write_report(r: dict[str, Any], path: Path, notes: str = "") -> None:
     """Write the Markdown report of one run."""
     lines = _header(r) + _build_section(r) + _queries_section(r) + _hostile_section(r.get("hostile"))
-    lines += _http_section(r) + _startup_section(r) + corpus_section(r) + ["", ""] + _closing(notes)
+    lines += _http_section(r) + _startup_section(r) + corpus_section(r)
+    if r.get("engines"):
+        lines += engine_section(r["engines"], r["build"]["full"])
+    lines += ["", ""] + _closing(notes)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")

