@@ -43,6 +43,12 @@ class Filters:
     def active(self) -> bool:
         return self.in_categories is not None or self.in_documents is not None
 
+    def any_allowed(self, docnums: set[int] | Mapping[int, float]) -> bool:
+        """Whether one of `docnums` passes both filters (no copy of the match set when none is set)."""
+        if not self.active:
+            return bool(docnums)
+        return any(all(within is None or d in within for within in (self.in_categories, self.in_documents)) for d in docnums)
+
     def allowed(self, docnums: set[int] | Mapping[int, float]) -> set[int]:
         """Those of `docnums` that pass both filters."""
         out = set(docnums)

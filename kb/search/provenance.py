@@ -38,7 +38,7 @@ class Provenance:
         return tuple(out)
 
 
-def provenance(compiled: CompiledQuery, matches: Matches, corrected_query: str | None, by_meaning: frozenset[int]) -> Provenance:
+def provenance(matches: Matches, corrected_query: str | None, by_meaning: frozenset[int]) -> Provenance:
     """Which passages each kind of evidence matched: set arithmetic over what the walk of the
     query reported for its tagged clauses (no second match of any query)."""
     literal = _tagged(matches, tags.LITERAL)
@@ -53,12 +53,11 @@ def provenance(compiled: CompiledQuery, matches: Matches, corrected_query: str |
 def owed_to_corrections(compiled: CompiledQuery, matches: Matches) -> bool:
     """No match of the query would remain without its spelling corrections: none holds every typed
     word of a concept (a thesaurus span's typed words together) or a thesaurus expression of one."""
-    spans = {start: end for start, end in compiled.spans}
     in_span = {g for start, end in compiled.spans for g in range(start, end)}
     found: set[int] = set()
     for group in compiled.typed_groups - in_span:
         found |= matches.of((tags.LITERAL, group))
-    for start, end in spans.items():
+    for start, end in compiled.spans:
         typed = [matches.of((tags.LITERAL, g)) for g in range(start, end) if g in compiled.typed_groups]
         if typed:
             found |= set.intersection(*typed)

@@ -40,7 +40,7 @@ class Ranking:
         """How each candidate was found (None when browsing or searching by words alone)."""
         if self.mode != HYBRID:
             return None
-        return provenance(self.compiled, self.matches, self.corrected_query, self.by_meaning)
+        return provenance(self.matches, self.corrected_query, self.by_meaning)
 
 
 Stage = Callable[[SearchContext, Ranking], Ranking]
@@ -69,18 +69,18 @@ def match_words(ctx: SearchContext, ranking: Ranking) -> Ranking:
         return ranking
     matches = _walk(ctx, ranking.compiled)
     corrected_query = None
-    if ranking.suggestion and ctx.request.correct and ctx.filters.allowed(matches.scores) and owed_to_corrections(ranking.compiled, matches):
+    if ranking.suggestion and ctx.request.correct and ctx.filters.any_allowed(matches.scores) and owed_to_corrections(ranking.compiled, matches):
         corrected_query = ranking.suggestion  # every match is owed to the corrections: say so
     return replace(ranking, matches=matches, scores=matches.scores, corrected_query=corrected_query)
 
 
 def retry_corrected(ctx: SearchContext, ranking: Ranking) -> Ranking:
     """Nothing matches what was typed (under the filters): the suggestion's own query, if it matches."""
-    if ranking.browsing or not ranking.suggestion or not ctx.request.correct or ctx.filters.allowed(ranking.scores):
+    if ranking.browsing or not ranking.suggestion or not ctx.request.correct or ctx.filters.any_allowed(ranking.scores):
         return ranking
     compiled = compile_query(parse_query(ranking.suggestion), ctx.view, ctx.thesaurus, ctx.params)
     matches = _walk(ctx, compiled) if compiled.query != NOTHING else Matches()
-    if not ctx.filters.allowed(matches.scores):
+    if not ctx.filters.any_allowed(matches.scores):
         return ranking
     return replace(ranking, compiled=compiled, matches=matches, scores=matches.scores, corrected_query=ranking.suggestion)
 
