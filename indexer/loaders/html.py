@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import soupsieve
 from bs4 import Comment, NavigableString, Tag
 
 from indexer.loaders.htmltext import DROPPED_TAGS, parse_fragment, text_and_links
@@ -12,11 +13,15 @@ SKIPPED = CHROME_TAGS | frozenset(DROPPED_TAGS)
 HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 BLOCK_TAGS = frozenset(("p", "li", "table", "dt", "dd", "blockquote", "pre", "figcaption", "caption"))
 MAIN_SELECTORS = ("main", "[role=main]", "article", "#DisplayArea", "body")
+# Compiled here, at import, in the build's process: soupsieve compiles its own parser's patterns
+# on first use (0.2 s), and each file is read in a fresh forked child that would pay it again
+# (measured: 197 ms a file on the scale corpus, 12 ms once compiled before the fork).
+MAIN_PATTERNS = tuple(soupsieve.compile(selector) for selector in MAIN_SELECTORS)
 
 
 def _main(soup: Tag) -> Tag:
-    for selector in MAIN_SELECTORS:
-        found = soup.select_one(selector)
+    for pattern in MAIN_PATTERNS:
+        found = pattern.select_one(soup)
         if found is not None:
             return found
     return soup
