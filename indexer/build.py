@@ -99,6 +99,9 @@ def build_index(
         plan.config = _config_hash()
         plan.warnings = report.warnings + report.skipped
         plan.semantic = semantic
+        # Embedding overlaps analysis in this process; with analysis workers (forked: never beside
+        # a running thread) the cores are taken anyway.
+        plan.embed_ahead = semantic and n_process <= 1
         clock = time.perf_counter()
         final, manifest = write_build(root, plan, progress, ready=_analysed(plan, n_process, report))
         waited = report.timings.get("analyse", 0.0) + report.timings.get("categorise", 0.0)

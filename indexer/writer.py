@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.embed import EmbeddingReport, passage_vectors
+from indexer.embed import EmbeddingReport, passage_vectors, texts_to_embed
+from indexer.embed_ahead import EmbeddingAhead, reusable_keys
 from kb.analysis import LEMMAS, clear_memo
 from kb.errors import IndexDamagedError, KBError
 from kb.storage.integrity import file_checksums, verify_build
@@ -21,6 +22,7 @@ from kb.storage.fields import SCHEMA_VERSION
 from kb.storage.whoosh_adapter.writing import open_for_writing, write_passages
 from kb.search.snippets import term_spans
 from kb.search.thesaurus import write_compiled
+from kb.semantic.cache import VectorCache
 from kb.semantic.vectors import remove_vectors, write_vectors
 
 Progress = Callable[[str, int, int], None]
@@ -38,6 +40,7 @@ class BuildPlan:
     config: str = ""
     warnings: list[str] = field(default_factory=list)
     semantic: bool = True  # store every passage's vector with the build
+    embed_ahead: bool = False  # embed the new passages in a thread while they are analysed and written
 
 
 def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
@@ -45,12 +48,13 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
     """Write, verify and switch in a new build; on any failure the current build stays served.
     `ready` yields the documents' keys as they become ready to write (default: all of them)."""
     build = new_build_dir(root)
+    ahead = _start_embedding(plan)
     try:
         if plan.previous is not None:
             _copy_build(plan.previous, build)
         ix = open_for_writing(build, fresh=plan.previous is None)
         _add_passages(ix, plan, progress, plan.documents if ready is None else ready)
-        embedding = _write_vectors(ix, build, plan, progress)
+        embedding = _write_vectors(ix, build, plan, progress, ahead)
         write_compiled(build)  # servers load the analysed thesaurus instead of lemmatising it
         manifest = {
             "schema_version": SCHEMA_VERSION,
@@ -73,17 +77,29 @@ def write_build(root: Path, plan: BuildPlan, progress: Progress | None = None,
         os.rename(build, final)
         switch_current(root, final)
     except BaseException:
+        if ahead is not None:
+            ahead.cancel()
         shutil.rmtree(build, ignore_errors=True)
         raise
     return final, manifest
 
 
-def _write_vectors(ix: Any, build: Path, plan: BuildPlan, progress: Progress | None) -> EmbeddingReport | None:
+def _start_embedding(plan: BuildPlan) -> EmbeddingAhead | None:
+    """The new passages' embedding, started before their analysis when the plan asks for it."""
+    if not (plan.semantic and plan.embed_ahead and plan.documents):
+        return None
+    cache = VectorCache()
+    texts = texts_to_embed(p for _, passages in plan.documents.values() for p in passages)
+    return EmbeddingAhead(texts, reusable_keys(plan.previous, cache), cache)
+
+
+def _write_vectors(ix: Any, build: Path, plan: BuildPlan, progress: Progress | None,
+                   ahead: EmbeddingAhead | None = None) -> EmbeddingReport | None:
     """The passages' vectors saved in the build (or none, when not asked for or unavailable)."""
     if not plan.semantic:
         remove_vectors(build)  # a copy of a build with vectors keeps none
         return None
-    vectors, report = passage_vectors(ix, plan.previous, progress)
+    vectors, report = passage_vectors(ix, plan.previous, progress, ahead=ahead)
     if vectors is None:
         remove_vectors(build)
     else:
