@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable, Collection, Iterable
 
 import numpy as np
 
@@ -18,7 +17,8 @@ from kb.semantic.vectors import content_key
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 256  # texts per engine call between two checks of `cancel()` (about 7 s on one core)
-Lookup = Callable[[list[str]], tuple[set[str], set[str]]]  # of these keys: rows to reuse, damaged rows
+# Of these keys: those with a row to reuse (indexer.embed.known_rows), those whose stored row is damaged.
+Lookup = Callable[[list[str]], tuple[Collection[str], set[str]]]
 
 
 class EmbeddingAhead:
@@ -75,15 +75,3 @@ class EmbeddingAhead:
         """Stop after the chunk being embedded (the build failed or was interrupted)."""
         self._cancelled.set()
         self._thread.join()
-
-
-def reusable_keys(previous: Path | None, cache: VectorCache) -> Lookup:
-    """The lookup the build's embedding stage makes: sound rows of the previous build, then the
-    cache."""
-    from indexer.embed import known_rows
-
-    def lookup(keys: list[str]) -> tuple[set[str], set[str]]:
-        known, rejected = known_rows(keys, previous, cache)
-        return set(known), rejected
-
-    return lookup

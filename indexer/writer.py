@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.embed import EmbeddingReport, passage_vectors, texts_to_embed
-from indexer.embed_ahead import EmbeddingAhead, reusable_keys
+from indexer.embed import EmbeddingReport, known_rows, passage_vectors, texts_to_embed
+from indexer.embed_ahead import EmbeddingAhead
 from kb.analysis import LEMMAS, clear_memo
 from kb.errors import IndexDamagedError, KBError
 from kb.storage.integrity import file_checksums, verify_build
@@ -90,7 +90,7 @@ def _start_embedding(plan: BuildPlan) -> EmbeddingAhead | None:
         return None
     cache = VectorCache()
     texts = texts_to_embed(p for _, passages in plan.documents.values() for p in passages)
-    return EmbeddingAhead(texts, reusable_keys(plan.previous, cache), cache)
+    return EmbeddingAhead(texts, lambda keys: known_rows(keys, plan.previous, cache), cache)
 
 
 def _write_vectors(ix: Any, build: Path, plan: BuildPlan, progress: Progress | None,

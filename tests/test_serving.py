@@ -167,3 +167,19 @@ def test_a_port_already_in_use_is_a_message_not_a_traceback(corpus_index: Path) 
         out = subprocess.run([KB, "serve", "--index", str(corpus_index), "--port", str(port)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in out.stderr and "--port" in out.stderr
+
+
+def test_the_app_leaves_numpy_one_blas_thread_for_its_workers(corpus_index: Path) -> None:
+    """A search is one thread's work: the app sets numpy's BLAS to one thread before a server
+    forks its workers (a second OpenBLAS thread spun after each cosine product)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from webui import create_app
+
+    before = threadpool_limits(limits=2, user_api="blas")
+    try:
+        create_app({"KB_INDEX": str(corpus_index), "TESTING": True})
+        blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert blas and all(pool["num_threads"] == 1 for pool in blas)
+    finally:
+        before.restore_original_limits()

@@ -19,7 +19,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask import Flask
 
     from kb.storage.store import KnowledgeBase
+    from kb.threads import one_blas_thread
 
+    one_blas_thread()  # before a server forks its workers: each search then uses one core
     app = Flask(__name__)
     app.config.from_mapping(
         KB_INDEX=None,
