@@ -153,3 +153,38 @@ def test_duplicate_document_ids_are_renamed_with_a_warning(corpus_copy: Path, tm
     assert report.documents == 5
     docs = {d["id"] for d in KnowledgeBase(tmp_path / "idx").documents()}
     assert {"autre-charte-des-valeurs", "charte-des-valeurs", "charte-des-valeurs-2"} <= docs
+
+
+def test_files_are_read_two_at_a_time_and_recorded_in_order(corpus_copy: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each file is read in its own child process; two readers run at once, and what they read
+    (documents, warnings, failures) is recorded in the same order as one reader would."""
+    from indexer import changes
+
+    (corpus_copy / "vide.md").write_text("", encoding="utf-8")  # fails: recorded in its place
+    for n in range(6):
+        (corpus_copy / f"note-{n}.md").write_text(f"# Note {n}\n\nLa surveillance de masse, note {n}.\n", encoding="utf-8")
+    load = changes.load_document
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def counted(*args: object, **kwargs: object) -> object:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            threading.Event().wait(0.2)  # long enough for the other reader to start
+            return load(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(changes, "load_document", counted)
+    two = build_index([corpus_copy], tmp_path / "two", semantic=False)
+    assert most[0] == changes.READERS == 2
+    monkeypatch.setattr(changes, "READERS", 1)
+    one = build_index([corpus_copy], tmp_path / "one", semantic=False)
+    assert (two.warnings, two.skipped, two.reindexed) == (one.warnings, one.skipped, one.reindexed)
+    assert len(two.skipped) == 1 and "vide.md" in two.skipped[0]
+    files = [read_manifest(current_build(root))["files"] for root in (tmp_path / "two", tmp_path / "one")]  # type: ignore[arg-type]
+    assert files[0] == files[1]
