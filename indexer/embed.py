@@ -138,12 +138,13 @@ def _rows(wanted: dict[str, str], previous: Path | None, cache: VectorCache, pro
         if embedder is None:
             report.unavailable = unavailable()
             return None, set(todo)
-        report.slower = slower_engine()
         order = sorted(todo, key=lambda k: len(todo[k]))  # similar lengths share a batch: less padding
         done = embedder.passages([todo[k] for k in order], (lambda n: progress("embed", n, len(todo))) if progress else None)
         embedded = dict(zip(order, done))
         cache.put(embedded)
         fresh.update(embedded)
+    if fresh:
+        report.slower = slower_engine()  # whichever thread embedded them, said once in the report
     known.update(fresh)
     return known, set(fresh)
 
