@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed_ahead import EmbeddingAhead
+from indexer.embed_ahead import EarlyRows, EmbeddingAhead
 from kb.models import Passage
 from kb.semantic.cache import VectorCache
 from kb.semantic.model import DIM, load_embedder, slower_engine, unavailable
@@ -54,7 +54,7 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
     """The vectors of every passage of the written index `ix`, in document-number order, and of
     the sentences of its passages of two sentences and 40 words or more; `ahead` holds rows embedded while
     the index was written (counted as embedded now)."""
-    early = ahead.finish(progress) if ahead else {}
+    early = ahead.finish(progress) if ahead else EarlyRows()
     started = time.perf_counter()  # the wait for `ahead` is not counted twice
     report = EmbeddingReport()
     payloads = stored_payloads(ix)
@@ -64,8 +64,7 @@ def passage_vectors(ix: Any, previous: Path | None, progress: Progress | None = 
     keys = tuple(content_key(t) for t in texts)
     sentence_keys = tuple(content_key(t) for t in sentence_texts)
     wanted = dict(zip(keys, texts)) | dict(zip(sentence_keys, sentence_texts))
-    rows, fresh = _rows(wanted, previous, cache or VectorCache(), progress, report,
-                        (early, ahead.rejected if ahead else set()))
+    rows, fresh = _rows(wanted, previous, cache or VectorCache(), progress, report, early)
     if rows is None:
         return None, report
     matrix = np.vstack([rows[k] for k in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
@@ -120,19 +119,19 @@ def known_rows(keys: Iterable[str], previous: Path | None, cache: VectorCache) -
 
 
 def _rows(wanted: dict[str, str], previous: Path | None, cache: VectorCache, progress: Progress | None,
-          report: EmbeddingReport, ahead: tuple[dict[str, np.ndarray], set[str]]) -> tuple[dict[str, np.ndarray] | None, set[str]]:
-    """A row for each wanted content key: embedded ahead (`ahead`: its rows and the damaged
-    stored rows it replaced), the previous build's, the cache's, or embedded now (and cached);
-    None when some must be embedded and the model cannot load. Also the keys embedded during
-    this build."""
-    early = {k: v for k, v in ahead[0].items() if k in wanted}
-    known, rejected = known_rows([k for k in wanted if k not in early], previous, cache)
-    rejected |= ahead[1]
-    for key in early:
-        known.pop(key, None)  # embedded by this build, though the cache has it by now
-    todo = {k: t for k, t in wanted.items() if k not in known and k not in early}
-    report.rejected = len(rejected & (todo.keys() | early.keys()))
-    fresh = dict(early)
+          report: EmbeddingReport, early: EarlyRows) -> tuple[dict[str, np.ndarray] | None, set[str]]:
+    """A row for each wanted content key: what the build's thread embedded or found reusable
+    (`early`), else the previous build's, the cache's, or embedded now (and cached); None when
+    some must be embedded and the model cannot load. Also the keys embedded during this build."""
+    fresh = {k: v for k, v in early.embedded.items() if k in wanted}
+    known, rejected = dict(early.reused), set(early.rejected)
+    missing = [k for k in wanted if k not in known and k not in fresh]
+    if missing:  # all of them without the thread; with it, only what it was not asked for
+        found, damaged = known_rows(missing, previous, cache)
+        known.update(found)
+        rejected |= damaged
+    todo = {k: t for k, t in wanted.items() if k not in known and k not in fresh}
+    report.rejected = len(rejected & (todo.keys() | fresh.keys()))
     if todo:
         embedder = load_embedder()
         if embedder is None:

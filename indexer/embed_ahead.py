@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -17,8 +18,18 @@ from kb.semantic.vectors import content_key
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 256  # texts per engine call between two checks of `cancel()` (about 7 s on one core)
-# Of these keys: those with a row to reuse (indexer.embed.known_rows), those whose stored row is damaged.
-Lookup = Callable[[list[str]], tuple[Collection[str], set[str]]]
+# For these keys: the rows to reuse (indexer.embed.known_rows), and the keys whose stored row is damaged.
+Lookup = Callable[[list[str]], tuple[dict[str, np.ndarray], set[str]]]
+
+
+@dataclass
+class EarlyRows:
+    """What the thread found: rows it embedded, rows it found reusable (the previous build's, the
+    cache's: the embedding stage need not read them again), keys of damaged stored rows."""
+
+    embedded: dict[str, np.ndarray] = field(default_factory=dict)
+    reused: dict[str, np.ndarray] = field(default_factory=dict)
+    rejected: set[str] = field(default_factory=set)
 
 
 class EmbeddingAhead:
@@ -27,8 +38,7 @@ class EmbeddingAhead:
     An engine that fails or cannot load leaves the rest to the embedding stage."""
 
     def __init__(self, texts: Iterable[str], reusable: Lookup, cache: VectorCache | None = None) -> None:
-        self.vectors: dict[str, np.ndarray] = {}
-        self.rejected: set[str] = set()  # stored rows found damaged (embedded again here)
+        self.rows = EarlyRows()
         self.total = 0
         self.seconds = 0.0
         self._cancelled = threading.Event()
@@ -40,12 +50,13 @@ class EmbeddingAhead:
     @property
     def done(self) -> int:
         """Texts embedded so far."""
-        return len(self.vectors)
+        return len(self.rows.embedded)
 
     def _run(self, reusable: Lookup, cache: VectorCache) -> None:
         started = time.perf_counter()
         try:
-            known, self.rejected = reusable(list(self._wanted))
+            known, self.rows.rejected = reusable(list(self._wanted))
+            self.rows.reused = known
             todo = sorted((k for k in self._wanted if k not in known), key=lambda k: len(self._wanted[k]))
             self.total = len(todo)
             embedder = load_embedder() if todo else None
@@ -56,20 +67,20 @@ class EmbeddingAhead:
                 rows = embedder.passages([self._wanted[k] for k in keys])  # type: ignore[union-attr]
                 fresh = dict(zip(keys, rows))
                 cache.put(fresh)
-                self.vectors.update(fresh)
+                self.rows.embedded.update(fresh)
         except Exception:  # noqa: BLE001 - the embedding stage embeds what is missing, and reports why it cannot
             pass
         finally:
             self.seconds = time.perf_counter() - started
 
-    def finish(self, progress: Progress | None = None) -> dict[str, np.ndarray]:
-        """The rows embedded ahead, once the thread is done (reporting its progress meanwhile,
-        from this thread: a console shows one bar at a time)."""
+    def finish(self, progress: Progress | None = None) -> EarlyRows:
+        """What the thread found, once it is done (reporting its progress meanwhile, from this
+        thread: a console shows one bar at a time)."""
         while self._thread.is_alive():
             self._thread.join(0.5)
             if progress and self.total:
                 progress("embed", self.done, self.total)
-        return self.vectors
+        return self.rows
 
     def cancel(self) -> None:
         """Stop after the chunk being embedded (the build failed or was interrupted)."""

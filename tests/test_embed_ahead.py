@@ -112,6 +112,26 @@ def test_a_failed_build_stops_the_embedding_thread_and_keeps_the_index(corpus_co
 
 def test_cancel_stops_the_thread_before_every_text_is_embedded(tmp_path: Path) -> None:
     texts = [f"Passage numéro {n} sur la surveillance et les droits humains." for n in range(1200)]
-    ahead = EmbeddingAhead(texts, lambda keys: (set(), set()), VectorCache(tmp_path / "cache.sqlite"))
+    ahead = EmbeddingAhead(texts, lambda keys: ({}, set()), VectorCache(tmp_path / "cache.sqlite"))
     ahead.cancel()
     assert not ahead._thread.is_alive() and ahead.done < len(texts)
+
+
+def test_an_update_reads_the_previous_builds_vectors_once(corpus_copy: Path, tmp_path: Path, recorded: list[EmbeddingAhead],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thread's lookup of reusable rows serves the embedding stage too: the previous build's
+    vectors (read whole, every row checked) are read once per build, not twice."""
+    import indexer.embed as embed
+
+    root = tmp_path / "idx"
+    build_index([corpus_copy], root)
+    before = _vector_counts(root)
+    (corpus_copy / "nouveau.md").write_text("# Nouveau\n\nLa surveillance de masse menace nos libertés publiques.\n",
+                                            encoding="utf-8")
+    reads: list[Path | None] = []
+    read = embed._known_vectors
+    monkeypatch.setattr(embed, "_known_vectors", lambda previous: reads.append(previous) or read(previous))
+    build_index([corpus_copy], root)
+    after = _vector_counts(root)
+    assert len(recorded) == 2 and len(reads) == 1 and reads[0] is not None
+    assert after["reused"] == before["embedded"] and after["embedded"] >= 1 and after["rejected"] == 0
